@@ -1,0 +1,90 @@
+"""The contract between the stand-in's REST front and its switchboard.
+
+The REST server (`rest.py`) turns Twilio REST requests into these values and
+calls a `Carrier`; the switchboard (`switchboard.py`) implements it and plays
+the calls. `StandinTelephony` calls a `Carrier` directly, skipping HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class CarrierError(Exception):
+    """A request the carrier refuses (unknown call, bad state); `status` is the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400, code: int = 21220) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    to: str
+    from_: str
+    url: str | None = None
+    twiml: str | None = None
+    method: str = "POST"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_event: tuple[str, ...] = ("completed",)
+    timeout: int = 60
+    machine_detection: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallState:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    status: str                   # queued ringing in-progress completed busy failed no-answer canceled
+    direction: str                # inbound | outbound-api | outbound-dial
+    parent_call_sid: str | None
+    date_created: datetime
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: int | None          # seconds, once completed
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageState:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    body: str
+    status: str
+    date_created: datetime
+
+
+class Carrier(Protocol):
+    account_sid: str
+
+    def create_call(self, request: CallRequest) -> CallState: ...
+
+    def fetch_call(self, sid: str) -> CallState: ...          # raises CarrierError(404)
+
+    def update_call(
+        self,
+        sid: str,
+        *,
+        status: str | None = None,          # "completed" | "canceled"
+        url: str | None = None,
+        method: str = "POST",
+        twiml: str | None = None,
+    ) -> CallState: ...
+
+    def create_message(self, request: MessageRequest) -> MessageState: ...

@@ -42,7 +42,8 @@ class CallState:
     account_sid: str
     to: str
     from_: str
-    status: str                   # queued ringing in-progress completed busy failed no-answer canceled
+    # queued ringing in-progress completed busy failed no-answer canceled
+    status: str
     direction: str                # inbound | outbound-api | outbound-dial
     parent_call_sid: str | None
     date_created: datetime

@@ -1,0 +1,6 @@
+"""Every table, imported in one place so the metadata (and Alembic) sees them all."""
+
+from hotline.db import Base
+from hotline.roster.models import Chapter, ChapterNumber, Shift, Volunteer
+
+__all__ = ["Base", "Chapter", "ChapterNumber", "Shift", "Volunteer"]

@@ -1,0 +1,1 @@
+"""Twilio voice webhooks: signature check, typed parsing, TwiML rendering."""

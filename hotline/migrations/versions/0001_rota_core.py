@@ -1,4 +1,4 @@
-"""rota core: chapters, numbers, volunteers, shifts
+"""rota core (chapters, numbers, volunteers, shifts) and bans
 
 Revision ID: 0001
 Revises:
@@ -93,8 +93,31 @@ def upgrade() -> None:
             "ix_shifts_chapter_validity", ["chapter_id", "valid_until"], unique=False
         )
 
+    op.create_table(
+        "bans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number_hash", sa.String(length=64), nullable=False),
+        sa.Column("number_hint", sa.String(length=16), nullable=False),
+        sa.Column("chapter_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["chapter_id"],
+            ["chapters.id"],
+            name=op.f("fk_bans_chapter_id_chapters"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bans")),
+        sa.UniqueConstraint("number_hash", "chapter_id", name=op.f("uq_bans_number_hash")),
+    )
+    with op.batch_alter_table("bans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bans_number_hash"), ["number_hash"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("bans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bans_number_hash"))
+    op.drop_table("bans")
     with op.batch_alter_table("shifts", schema=None) as batch_op:
         batch_op.drop_index("ix_shifts_chapter_validity")
 

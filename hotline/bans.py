@@ -1,0 +1,72 @@
+"""Banned callers, per chapter or global, kept as a keyed hash: never the number itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hotline.db import Base, UTCDateTime, utcnow
+from hotline.privacy import Privacy, mask
+
+
+class Ban(Base):
+    __tablename__ = "bans"
+    __table_args__ = (UniqueConstraint("number_hash", "chapter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    number_hint: Mapped[str] = mapped_column(String(16))      # masked: '***1234'
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), nullable=True
+    )                                                          # None: every chapter
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def is_banned(session: Session, privacy: Privacy, number: str | None, chapter_id: int) -> bool:
+    """True if `number` is banned from this chapter or from all of them."""
+    if not number:
+        return False
+    query = select(Ban.id).where(
+        Ban.number_hash == privacy.digest(number),
+        or_(Ban.chapter_id.is_(None), Ban.chapter_id == chapter_id),
+    ).limit(1)
+    return session.scalar(query) is not None
+
+
+def add_ban(
+    session: Session, privacy: Privacy, number: str, chapter_id: int | None, reason: str = ""
+) -> Ban:
+    """Ban a number (idempotent: banning twice keeps one row, with the newer reason)."""
+    digest = privacy.digest(number)
+    existing = session.scalar(
+        select(Ban).where(Ban.number_hash == digest, _same_scope(chapter_id))
+    )
+    if existing is not None:
+        existing.reason = reason or existing.reason
+        return existing
+    ban = Ban(number_hash=digest, number_hint=mask(number), chapter_id=chapter_id, reason=reason)
+    session.add(ban)
+    session.flush()
+    return ban
+
+
+def remove_ban(session: Session, privacy: Privacy, number: str, chapter_id: int | None) -> bool:
+    """Lift a ban; False if there was none in that scope."""
+    ban = session.scalar(
+        select(Ban).where(Ban.number_hash == privacy.digest(number), _same_scope(chapter_id))
+    )
+    if ban is None:
+        return False
+    session.delete(ban)
+    return True
+
+
+def list_bans(session: Session) -> list[Ban]:
+    return list(session.scalars(select(Ban).order_by(Ban.created_at, Ban.id)))
+
+
+def _same_scope(chapter_id: int | None) -> object:
+    return Ban.chapter_id.is_(None) if chapter_id is None else Ban.chapter_id == chapter_id

@@ -88,3 +88,17 @@ def test_serving_needs_secrets(tmp_path: Path) -> None:
     )
     with pytest.raises(SettingsError, match="twilio.auth_token"):
         require_for_serving(s)
+
+
+def test_example_file_documents_every_key() -> None:
+    """config.example.toml loads, and names every key the settings know."""
+    import tomllib
+    from dataclasses import fields
+
+    from hotline.settings import SECTIONS
+
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    load_settings({}, path=example)
+    raw = tomllib.loads(example.read_text())
+    for section, cls in SECTIONS.items():
+        assert sorted(raw[section]) == sorted(f.name for f in fields(cls)), section

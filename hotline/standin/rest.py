@@ -157,7 +157,10 @@ def serve_rest(
 ) -> tuple[str, Callable[[], None]]:
     """Serve `app` on a background thread; returns its base URL and a function that stops it."""
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="standin-rest", daemon=True)
+    # A short poll keeps `stop` quick (shutdown waits for the loop to notice).
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="standin-rest", daemon=True
+    )
     thread.start()
 
     def stop() -> None:

@@ -78,5 +78,5 @@ def database_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-from hotline.cli import server as _server  # noqa: E402,F401  (registers commands)
 from hotline.cli import callers as _callers  # noqa: E402,F401
+from hotline.cli import server as _server  # noqa: E402,F401  (registers commands)

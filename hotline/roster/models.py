@@ -1,4 +1,4 @@
-"""Rota tables: chapters and their numbers, volunteers, weekly shifts.
+"""Rota tables: chapters and numbers, volunteers, shifts, rotations, overrides, swaps, history.
 
 Rules are versioned, not rewritten: an edit closes a row (`valid_until`) and opens a
 new one, so the rota at any past instant can still be read back.
@@ -6,9 +6,10 @@ new one, so the rota at any past instant can still be read back.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime, utcnow
@@ -65,7 +66,10 @@ class Shift(Base):
     """A weekly wall-clock shift in the chapter's zone, valid over [valid_from, valid_until)."""
 
     __tablename__ = "shifts"
-    __table_args__ = (Index("ix_shifts_chapter_validity", "chapter_id", "valid_until"),)
+    __table_args__ = (
+        Index("ix_shifts_chapter_validity", "chapter_id", "valid_until"),
+        Index("ix_shifts_volunteer", "volunteer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
@@ -81,3 +85,149 @@ class Shift(Base):
     def __repr__(self) -> str:
         return f"<Shift {self.id} v{self.volunteer_id} {self.days} {self.start}-{self.end}>"
 
+
+
+class Rotation(Base):
+    """Members take turns of `length` days or weeks from `anchor`; versioned like shifts."""
+
+    __tablename__ = "rotations"
+    __table_args__ = (Index("ix_rotations_chapter_validity", "chapter_id", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    anchor: Mapped[date] = mapped_column(Date)           # local date member 0's turn starts
+    handoff: Mapped[str] = mapped_column(String(5))      # "09:00" local
+    length: Mapped[int] = mapped_column(Integer, default=1)
+    unit: Mapped[str] = mapped_column(String(8), default="weeks")
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    # Optional daily window inside a turn; all three set or none.
+    window_days: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    window_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    window_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    members: Mapped[list[RotationMember]] = relationship(
+        back_populates="rotation",
+        cascade="all, delete-orphan",
+        order_by="RotationMember.position",
+    )
+
+
+class RotationMember(Base):
+    """One place in a rotation's order; a volunteer may hold several places."""
+
+    __tablename__ = "rotation_members"
+
+    rotation_id: Mapped[int] = mapped_column(
+        ForeignKey("rotations.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+
+    rotation: Mapped[Rotation] = relationship(back_populates="members")
+
+
+class Override(Base):
+    """A dated change for one chapter over the UTC interval [start, end): add, remove, replace.
+
+    `source` says who made it: "coordinator" (CLI or rota file) or "swap" (an approved swap);
+    rows are never edited in place except to cut `end` short when a live one is withdrawn.
+    """
+
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_chapter_end", "chapter_id", "end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    replacement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=True
+    )
+    tier: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="coordinator")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Unavailability(Base):
+    """A volunteer is off call in every chapter over [start, end) (holiday, illness)."""
+
+    __tablename__ = "unavailability"
+    __table_args__ = (Index("ix_unavailability_volunteer_end", "volunteer_id", "end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SwapRequest(Base):
+    """A volunteer offers [start, end) of their on-call time; another takes it; a coordinator
+    approves, which writes a replace override. Status: offered, taken, approved, declined,
+    withdrawn."""
+
+    __tablename__ = "swap_requests"
+    __table_args__ = (Index("ix_swap_requests_chapter_status", "chapter_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    offered_by_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    taken_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=True
+    )
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="offered")
+    override_id: Mapped[int | None] = mapped_column(
+        ForeignKey("overrides.id", ondelete="SET NULL"), nullable=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OnCallHistory(Base):
+    """What the rota said over [start, end) for one chapter, frozen when recorded.
+
+    `waves` is [{"tier": 1, "volunteers": [{"id": 3, "name": ..., "phone": ...}]}, ...]
+    (empty when nobody was on call). Recorded segments are never rewritten; see
+    hotline.roster.history for when they are written.
+    """
+
+    __tablename__ = "oncall_history"
+    __table_args__ = (Index("ix_oncall_history_chapter_end", "chapter_id", "end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    waves: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CalendarFeed(Base):
+    """A secret-token iCal URL for one volunteer or one chapter; only the token's hash is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), nullable=True
+    )
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=True
+    )
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

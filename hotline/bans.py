@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.privacy import Privacy, mask
@@ -68,5 +69,5 @@ def list_bans(session: Session) -> list[Ban]:
     return list(session.scalars(select(Ban).order_by(Ban.created_at, Ban.id)))
 
 
-def _same_scope(chapter_id: int | None) -> object:
+def _same_scope(chapter_id: int | None) -> ColumnElement[bool]:
     return Ban.chapter_id.is_(None) if chapter_id is None else Ban.chapter_id == chapter_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
@@ -14,7 +14,7 @@ connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only `alembic` run by hand without hotline
     raise SystemExit("run migrations with `hotline db upgrade`")
 
-def _render(type_: str, obj: Any, autogen: Any) -> str | bool:
+def _render(type_: str, obj: Any, autogen: Any) -> str | Literal[False]:
     # Autogenerate writes our column type as `UTCDateTime()` with its import, ready to run.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         autogen.imports.add("from hotline.db import UTCDateTime")

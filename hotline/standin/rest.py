@@ -4,6 +4,10 @@ Requests are checked against Twilio's own OpenAPI description (when given) and
 turned into `carrier` values; answers are shaped like Twilio's JSON resources.
 The stand-in is stricter than Twilio: it refuses parameters Twilio would
 silently ignore, so a misspelt name fails a test instead of a real call.
+Without a spec, only what the carrier needs is checked (names and types of
+the fields it reads).
+
+`serve_rest` answers on several threads: the carrier must be thread-safe.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any, NoReturn
 from flask import Flask, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from hotline.standin.carrier import (
     CallRequest,
@@ -156,7 +160,7 @@ def serve_rest(
     app: Flask, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[str, Callable[[], None]]:
     """Serve `app` on a background thread; returns its base URL and a function that stops it."""
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     # A short poll keeps `stop` quick (shutdown waits for the loop to notice).
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="standin-rest", daemon=True
@@ -169,6 +173,13 @@ def serve_rest(
         thread.join(timeout=5)
 
     return f"http://{host}:{server.server_port}", stop
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its line per request (drills make thousands)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 def call_resource(state: CallState) -> dict[str, Any]:

@@ -153,12 +153,16 @@ def test_fetch_and_update(client: FlaskClient, carrier: FakeCarrier) -> None:
         f"{BASE}/Calls/{sid}.json", data={"Url": "https://hotline.test/vm"}, headers=auth()
     )
     assert moved.status_code == 200
+    twiml = "<Response><Say>Goodbye</Say></Response>"
+    spoken = client.post(f"{BASE}/Calls/{sid}.json", data={"Twiml": twiml}, headers=auth())
+    assert spoken.status_code == 200
     ended = client.post(f"{BASE}/Calls/{sid}.json", data={"Status": "completed"}, headers=auth())
     assert ended.get_json()["status"] == "completed"
     assert ended.get_json()["duration"] == "42"
-    assert [(u.status, u.url) for u in carrier.updates] == [
-        (None, "https://hotline.test/vm"),
-        ("completed", None),
+    assert [(u.status, u.url, u.twiml) for u in carrier.updates] == [
+        (None, "https://hotline.test/vm", None),
+        (None, None, twiml),
+        ("completed", None, None),
     ]
 
 

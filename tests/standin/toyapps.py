@@ -1,4 +1,4 @@
-"""Small Flask apps that emit TwiML, for testing the simulator against something that is not hotline."""
+"""Small Flask apps that emit TwiML: the simulator is tested against them, not hotline."""
 
 from __future__ import annotations
 

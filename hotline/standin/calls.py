@@ -165,7 +165,6 @@ class Leg:
         """Abandon whatever the leg was doing; returns the new epoch."""
         self.epoch += 1
         self.gathering = None
-        self.on_doc_end = None
         return self.epoch
 
     def state(self) -> CallState:

@@ -50,7 +50,7 @@ def dial(player: Player, leg: Leg, verb: Element) -> None:
             return
         leg.interrupt()
         if action_url:
-            player.open(leg, action_url, method, params)
+            player.open(leg, action_url, method, params, on_end=leg.on_doc_end)
         else:
             player.after(leg, 0)
 

@@ -129,6 +129,7 @@ def carry_on(player: Player, leg: Leg, waiting: Waiting, result: str) -> None:
             player.board.notify(leg, waiting.action, params, waiting.method)
         return
     leg.interrupt()
+    leg.on_doc_end = None        # out of the hold (or whisper): back in the main document
     if waiting.action:
         player.open(leg, waiting.action, waiting.method,
                     {k: params[k] for k in ("QueueResult", "QueueSid", "QueueTime")})

@@ -259,8 +259,9 @@ class Player:
         leg.gathering = None
         leg.interrupt()
         if state.digits or state.on_empty:
+            # The action's TwiML carries on in the same context (a screen, a hold).
             self.open(leg, state.action, state.method, {"Digits": state.digits},
-                      on_end=None)
+                      on_end=leg.on_doc_end)
         else:
             self.board.log(leg, f"{self.board.who(leg)}: no input, Gather falls through")
             self.after(leg, 0)
@@ -345,4 +346,4 @@ class Player:
             board.notify(leg, recorder.action, {**board.params(leg), **params}, recorder.method)
             return
         leg.interrupt()
-        self.open(leg, recorder.action, recorder.method, params)
+        self.open(leg, recorder.action, recorder.method, params, on_end=leg.on_doc_end)

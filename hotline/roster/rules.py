@@ -84,11 +84,11 @@ def _require_validity(valid_from: datetime | None, valid_until: datetime | None)
         raise ValueError("valid_until must be after valid_from")
 
 
-def _require_days(days: frozenset[Weekday]) -> None:
+def _weekdays(days: frozenset[Weekday]) -> frozenset[Weekday]:
+    """`days` as Weekday members (plain 'mon'..'sun' strings are accepted), never empty."""
     if not days:
         raise ValueError("days must name at least one weekday")
-    if not all(isinstance(day, Weekday) for day in days):
-        raise ValueError(f"days must be Weekday values, got {sorted(map(str, days))}")
+    return frozenset(Weekday(day) for day in days)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class WeeklyShift:
     id: int | None = None
 
     def __post_init__(self) -> None:
-        _require_days(self.days)
+        object.__setattr__(self, "days", _weekdays(self.days))
         _require_wall_time("start", self.start)
         _require_wall_time("end", self.end)
         _require_validity(self.valid_from, self.valid_until)
@@ -140,7 +140,7 @@ class Window:
     days: frozenset[Weekday] = EVERY_DAY
 
     def __post_init__(self) -> None:
-        _require_days(self.days)
+        object.__setattr__(self, "days", _weekdays(self.days))
         _require_wall_time("start", self.start)
         _require_wall_time("end", self.end)
 

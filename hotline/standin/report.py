@@ -80,7 +80,8 @@ def call_report(
 ) -> CallReport:
     """Build the report of `call`; legs, SMS and errors are those of its lifetime."""
     start, end = call.created, call.ended or now
-    mine = [leg for leg in legs if leg is not call and start <= leg.created <= end]
+    mine = [leg for leg in legs
+            if leg.direction != "inbound" and start <= leg.created <= end]
     sids = {call.sid} | {leg.sid for leg in mine}
     bridged = [(sid, a, b or now) for sid, a, b in call.bridged_with]
     by_sid = {leg.sid: leg for leg in legs}

@@ -25,7 +25,8 @@ def dial_routes(*numbers: str, screen: bool = True, bridge_attr: str = "") -> di
     return {
         "/voice/incoming": lambda f: twiml(
             "<Say>Connecting</Say>",
-            f'<Dial action="/dialed" timeout="20" callerId="{HOTLINE}"{bridge_attr}>{nouns}</Dial>'),
+            f'<Dial action="/dialed" timeout="20" callerId="{HOTLINE}"{bridge_attr}>'
+            f"{nouns}</Dial>"),
         "/screen": lambda f: twiml(
             '<Gather numDigits="1" action="/screened"><Say>Press 1 to take the call</Say>'
             "</Gather><Hangup/>"),

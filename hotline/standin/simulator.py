@@ -80,10 +80,16 @@ class Simulator:
         return leg
 
     def call(
-        self, from_: str, to: str, caller: Party | None = None, **options: object,
+        self, from_: str, to: str, caller: Party | None = None, *,
+        voice_url: str | None = None, method: str = "POST",
+        extra: Mapping[str, str] | None = None, status_callback: str | None = None,
+        status_events: tuple[str, ...] = ("completed",),
     ) -> CallReport:
         """Play one inbound call (and every leg it leads to) to the end; report it."""
-        leg = self.start_call(from_, to, caller, **options)  # type: ignore[arg-type]
+        leg = self.start_call(
+            from_, to, caller, voice_url=voice_url, method=method, extra=extra,
+            status_callback=status_callback, status_events=status_events,
+        )
         self.run_until_idle()
         return self.report(leg())
 

@@ -74,9 +74,9 @@ class Shift(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
-    days: Mapped[str] = mapped_column(String(40))          # "mon,wed": the days it starts on
-    start: Mapped[str] = mapped_column(String(5))          # "18:00" local
-    end: Mapped[str] = mapped_column(String(5))            # before start: past midnight
+    days: Mapped[str] = mapped_column(String(40))  # "mon,wed": the days it starts on
+    start: Mapped[str] = mapped_column(String(5))  # "18:00" local
+    end: Mapped[str] = mapped_column(String(5))  # before start: past midnight
     tier: Mapped[int] = mapped_column(Integer, default=1)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -84,7 +84,6 @@ class Shift(Base):
 
     def __repr__(self) -> str:
         return f"<Shift {self.id} v{self.volunteer_id} {self.days} {self.start}-{self.end}>"
-
 
 
 class Rotation(Base):
@@ -96,8 +95,8 @@ class Rotation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100), default="")
-    anchor: Mapped[date] = mapped_column(Date)           # local date member 0's turn starts
-    handoff: Mapped[str] = mapped_column(String(5))      # "09:00" local
+    anchor: Mapped[date] = mapped_column(Date)  # local date member 0's turn starts
+    handoff: Mapped[str] = mapped_column(String(5))  # "09:00" local
     length: Mapped[int] = mapped_column(Integer, default=1)
     unit: Mapped[str] = mapped_column(String(8), default="weeks")
     tier: Mapped[int] = mapped_column(Integer, default=1)
@@ -205,7 +204,7 @@ class OnCallHistory(Base):
     """
 
     __tablename__ = "oncall_history"
-    __table_args__ = (Index("ix_oncall_history_chapter_end", "chapter_id", "end"),)
+    __table_args__ = (Index("ix_oncall_history_chapter_start", "chapter_id", "start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))

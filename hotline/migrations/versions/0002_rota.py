@@ -62,7 +62,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_history")),
     )
-    op.create_index("ix_oncall_history_chapter_end", "oncall_history", ["chapter_id", "end"])
+    op.create_index("ix_oncall_history_chapter_start", "oncall_history", ["chapter_id", "start"])
 
     op.create_table(
         "overrides",
@@ -223,7 +223,7 @@ def downgrade() -> None:
     op.drop_index("ix_overrides_chapter_end", table_name="overrides")
 
     op.drop_table("overrides")
-    op.drop_index("ix_oncall_history_chapter_end", table_name="oncall_history")
+    op.drop_index("ix_oncall_history_chapter_start", table_name="oncall_history")
 
     op.drop_table("oncall_history")
     op.drop_table("calendar_feeds")

@@ -2,6 +2,10 @@
 
 from hotline.bans import Ban
 from hotline.db import Base
+from hotline.logs.models import Call, CallbackRequest, CallEvent, CallLeg, Voicemail
 from hotline.roster.models import Chapter, ChapterNumber, Shift, Volunteer
 
-__all__ = ["Ban", "Base", "Chapter", "ChapterNumber", "Shift", "Volunteer"]
+__all__ = [
+    "Ban", "Base", "Call", "CallEvent", "CallLeg", "CallbackRequest", "Chapter", "ChapterNumber",
+    "Shift", "Volunteer", "Voicemail",
+]

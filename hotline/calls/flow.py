@@ -1,0 +1,317 @@
+"""The caller's side of a call: answer, hold, leave for voicemail or call-back, hang up.
+
+Each function takes the request's session (the view commits) and returns a decision the
+voice layer renders as TwiML. Twilio's own requests are the clock: the hold music's
+`QueueTime` decides when the caller has waited long enough, so no timer lives in a process.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import jobs
+from hotline.bans import is_banned
+from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
+from hotline.calls.planning import Strategy, plan_from_json, plan_ring, plan_to_json
+from hotline.logs import records
+from hotline.logs.models import Call, CallLeg, Outcome, Phase
+from hotline.roster.models import Chapter
+from hotline.roster.store import chapter_for_number
+from hotline.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Ringing that has not reached a single phone this long after the caller queued is
+# taken as "ringing cannot start" (no worker, REST refused): fall back to a plain <Dial>.
+RING_START_GRACE_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class Speech:
+    """How the chapter speaks to its callers."""
+
+    chapter_name: str
+    language: str
+
+
+@dataclass(frozen=True)
+class UnknownNumber:
+    pass
+
+
+@dataclass(frozen=True)
+class Rejected:
+    pass
+
+
+@dataclass(frozen=True)
+class NobodyOnCall:
+    call_id: int
+    speech: Speech
+    hours_text: str
+    emergency_line: str
+
+
+@dataclass(frozen=True)
+class Holding:
+    call_id: int
+    speech: Speech
+    queue: str                  # the caller's CallSid: only the claiming volunteer dequeues it
+    greeting: str
+
+
+Incoming = UnknownNumber | Rejected | NobodyOnCall | Holding
+
+
+@dataclass(frozen=True)
+class HoldMusic:
+    speech: Speech
+    message: str
+
+
+@dataclass(frozen=True)
+class Leave:
+    pass
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Nobody took the call: offer a call back (press 1) or a voicemail."""
+
+    call_id: int
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class PlainDial:
+    """The fallback: ring these numbers with one `<Dial>` (callerId is the hotline number)."""
+
+    call_id: int
+    speech: Speech
+    caller_id: str
+    numbers: tuple[str, ...]
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class RecordMessage:
+    call_id: int
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class Goodbye:
+    speech: Speech
+    reason: str                  # "callback", "voicemail", "no-message", "ended"
+
+
+def answer_incoming(session: Session, runtime: Runtime, inbound: InboundCall) -> Incoming:
+    """Find the chapter, write the call record, plan the ringing; a retried request replays."""
+    existing = session.scalar(select(Call).where(Call.call_sid == inbound.call_sid))
+    if existing is not None:
+        return _replay(session, runtime, existing)
+    at = runtime.clock()
+    chapter = chapter_for_number(session, inbound.to)
+
+    def record(chapter_id: int | None, phase: Phase, outcome: Outcome | None,
+               plan: list[dict[str, Any]] | None = None) -> Call:
+        call, _ = records.record_call(
+            session, runtime.privacy, call_sid=inbound.call_sid, to_number=inbound.to,
+            caller=inbound.caller, started_at=at, chapter_id=chapter_id, phase=phase,
+            outcome=outcome, plan=plan)
+        return call
+
+    if chapter is None:
+        record(None, Phase.FINISHED, Outcome.UNKNOWN_NUMBER)
+        log.warning("call %s to %s: no chapter has this number", inbound.call_sid, inbound.to)
+        return UnknownNumber()
+    if is_banned(session, runtime.privacy, inbound.caller, chapter.id):
+        record(chapter.id, Phase.FINISHED, Outcome.REJECTED)
+        log.info("call %s to %s rejected: banned caller", inbound.call_sid, chapter.slug)
+        return Rejected()
+    strategy = Strategy.SEQUENTIAL if chapter.ring_strategy == "sequential" else Strategy.ALL
+    plan = plan_ring(session, chapter.id, strategy, at)
+    if not plan:
+        call = record(chapter.id, Phase.LEFT, Outcome.NO_ONE_ON_CALL)
+        log.warning("call %s to %s: nobody on the rota", inbound.call_sid, chapter.slug)
+        return _nobody(runtime, call, chapter)
+    call = record(chapter.id, Phase.HOLDING, None, plan_to_json(plan))
+    session.flush()
+    jobs.enqueue(session, jobs.RING_WAVE, call.id, 0, key=f"ring-{call.id}-0")
+    return _holding(call, chapter)
+
+
+def _replay(session: Session, runtime: Runtime, call: Call) -> Incoming:
+    chapter = session.get(Chapter, call.chapter_id) if call.chapter_id else None
+    if call.outcome == Outcome.UNKNOWN_NUMBER or chapter is None:
+        return UnknownNumber()
+    if call.outcome == Outcome.REJECTED:
+        return Rejected()
+    if not call.plan:
+        return _nobody(runtime, call, chapter)
+    return _holding(call, chapter)
+
+
+def _speech(chapter: Chapter) -> Speech:
+    return Speech(chapter.name, chapter.language or "en-US")
+
+
+def _holding(call: Call, chapter: Chapter) -> Holding:
+    return Holding(call.id, _speech(chapter), call.call_sid, chapter.greeting)
+
+
+def _nobody(runtime: Runtime, call: Call, chapter: Chapter) -> NobodyOnCall:
+    emergency = chapter.emergency_line or runtime.settings.calls.emergency_line
+    return NobodyOnCall(call.id, _speech(chapter), chapter.hours_text, emergency)
+
+
+def load_call(session: Session, call_id: int) -> tuple[Call, Chapter]:
+    """The call and its chapter; LookupError if either is gone (the view answers 404)."""
+    call = session.get(Call, call_id)
+    if call is None or call.chapter_id is None:
+        raise LookupError(f"no call {call_id}")
+    chapter = session.get(Chapter, call.chapter_id)
+    if chapter is None:
+        raise LookupError(f"call {call_id} has no chapter")
+    return call, chapter
+
+
+def on_hold(session: Session, runtime: Runtime, call_id: int, queue_time: int) -> HoldMusic | Leave:
+    """One hold-music request: keep holding, or send the caller on (spent, waited too long)."""
+    call, chapter = load_call(session, call_id)
+    music = HoldMusic(_speech(chapter), chapter.hold_message)
+    if call.phase == Phase.ANSWERED:
+        return music            # a volunteer is about to dequeue the caller
+    if call.phase != Phase.HOLDING:
+        return Leave()
+    never_rang = not any(leg.call_sid for leg in call.legs)
+    waited_out = queue_time >= (chapter.max_wait_seconds or 90)
+    if never_rang and (call.waves_spent or queue_time >= RING_START_GRACE_SECONDS or waited_out):
+        if _dial_targets(session, call):
+            log.warning("call %s: ringing never started; falling back to a plain Dial",
+                        call.call_sid)
+            return _leave(session, call, plain_dial=True) or music
+    if call.waves_spent or waited_out:
+        return _leave(session, call) or music
+    return music
+
+
+def _leave(session: Session, call: Call, *, plain_dial: bool = False) -> Leave | None:
+    if not records.move_phase(session, call, Phase.HOLDING, Phase.LEFT):
+        return None             # claimed in the meantime: keep holding, the bridge is coming
+    call.plain_dial = plain_dial
+    jobs.enqueue(session, jobs.STOP_LEGS, call.id, 0, key=f"stop-{call.id}-0")
+    return Leave()
+
+
+def after_queue(
+    session: Session, runtime: Runtime, call_id: int, result: QueueResult
+) -> Menu | PlainDial | Goodbye:
+    """The caller left the queue: bridged and done, hung up, or sent on by `Leave`."""
+    call, chapter = load_call(session, call_id)
+    speech = _speech(chapter)
+    if result in (QueueResult.BRIDGED, QueueResult.BRIDGING_IN_PROGRESS):
+        return Goodbye(speech, "ended")
+    if result is QueueResult.HANGUP:
+        caller_gone(session, call, runtime.clock())
+        return Goodbye(speech, "ended")
+    if call.phase == Phase.HOLDING:   # queue error or redirect: never strand the caller
+        records.move_phase(session, call, Phase.HOLDING, Phase.LEFT)
+        jobs.enqueue(session, jobs.STOP_LEGS, call.id, 0, key=f"stop-{call.id}-0")
+    if call.plain_dial:
+        numbers = _dial_targets(session, call)
+        if numbers:
+            return PlainDial(call.id, speech, call.to_number, numbers,
+                             chapter.ring_timeout_seconds)
+    return Menu(call.id, speech)
+
+
+def _dial_targets(session: Session, call: Call) -> tuple[str, ...]:
+    """Phones of the first planned wave with anyone free in it (the fallback rings them)."""
+    from hotline.roster.models import Volunteer
+
+    busy = records.engaged_volunteers(
+        session, [p.id for w in plan_from_json(call.plan) for p in w.volunteers])
+    for wave in plan_from_json(call.plan):
+        free = [p.id for p in wave.volunteers if p.id not in busy]
+        phones = [v.phone for vid in free if (v := session.get(Volunteer, vid)) and v.active]
+        if phones:
+            return tuple(phones)
+    return ()
+
+
+def on_dialled(
+    session: Session, runtime: Runtime, call_id: int, result: DialResult
+) -> Menu | Goodbye:
+    """The plain `<Dial>` ended: someone talked, or the caller is offered the menu."""
+    call, chapter = load_call(session, call_id)
+    if result.answered:
+        now = runtime.clock()
+        call.phase = Phase.FINISHED.value
+        call.talk_seconds = result.duration_seconds
+        call.answered_at = call.answered_at or now
+        records.set_outcome(session, call, Outcome.ANSWERED)
+        return Goodbye(_speech(chapter), "ended")
+    return Menu(call.id, _speech(chapter))
+
+
+def on_menu(
+    session: Session, runtime: Runtime, call_id: int, digits: str
+) -> Goodbye | RecordMessage:
+    """The caller's key at the menu: 1 asks for a call back, anything else records a message."""
+    call, chapter = load_call(session, call_id)
+    if digits == "1":
+        records.record_callback_request(session, call, runtime.clock())
+        return Goodbye(_speech(chapter), "callback")
+    return RecordMessage(call.id, _speech(chapter))
+
+
+def on_recording(
+    session: Session, runtime: Runtime, call_id: int, recording: Recording | None
+) -> Goodbye:
+    """The Record verb finished (action) or the media is ready (status callback)."""
+    call, chapter = load_call(session, call_id)
+    if recording is None or (recording.duration_seconds <= 0 and not recording.completed):
+        return Goodbye(_speech(chapter), "no-message")
+    records.record_voicemail(
+        session, call, recording_sid=recording.recording_sid, recording_url=recording.url,
+        duration_seconds=recording.duration_seconds,
+        status="completed" if recording.completed else "recorded", at=runtime.clock(),
+    )
+    return Goodbye(_speech(chapter), "voicemail")
+
+
+def caller_gone(session: Session, call: Call, at: datetime) -> None:
+    """The caller hung up: close the record and stop every leg still ringing."""
+    records.record_caller_gone(session, call, at)
+    if any(leg.engaged and leg.id != call.answered_leg_id for leg in call.legs):
+        jobs.enqueue(session, jobs.STOP_LEGS, call.id, call.answered_leg_id or 0,
+                     key=f"stop-{call.id}-gone")
+
+
+def on_call_status(session: Session, runtime: Runtime, event: StatusEvent) -> bool:
+    """A status callback on the number (`/voice/status`): the caller's call, else a leg's.
+
+    False when the CallSid is not one of ours.
+    """
+    call = session.scalar(select(Call).where(Call.call_sid == event.call_sid))
+    if call is None:
+        leg = session.scalar(select(CallLeg).where(CallLeg.call_sid == event.call_sid))
+        if leg is None:
+            return False
+        from hotline.calls.legs import on_leg_status
+
+        on_leg_status(session, runtime, leg.id, event)
+        return True
+    if not records.record_event(session, event.call_sid, event.sequence_number,
+                                event.status.value, event.at):
+        return True
+    if event.status.ended:
+        caller_gone(session, call, event.at)
+    return True

@@ -1,0 +1,159 @@
+"""The volunteer's side: the press-1 screen, the atomic claim, leg status and wave advance."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hotline import jobs
+from hotline.calls.events import StatusEvent
+from hotline.calls.flow import Speech
+from hotline.logs import records
+from hotline.logs.models import Call, CallLeg, LegStatus, Phase, Screen
+from hotline.roster.models import Chapter
+from hotline.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Ask the volunteer to press 1 (they hear which line is calling first)."""
+
+    leg_id: int
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class Connect:
+    """Bridge the volunteer to the caller waiting in the queue named `queue`."""
+
+    leg_id: int
+    speech: Speech
+    queue: str
+    call_id: int
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Someone else accepted first."""
+
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class CallerGone:
+    """The caller hung up or moved on to voicemail before this volunteer accepted."""
+
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class Declined:
+    speech: Speech
+
+
+LegAnswer = Prompt | Connect | Taken | CallerGone | Declined
+
+
+def _load(session: Session, leg_id: int) -> tuple[CallLeg, Call, Speech]:
+    leg = session.get(CallLeg, leg_id)
+    if leg is None:
+        raise LookupError(f"no leg {leg_id}")
+    call = leg.call
+    chapter = session.get(Chapter, call.chapter_id) if call.chapter_id else None
+    speech = Speech(chapter.name if chapter else "Hotline",
+                    (chapter.language if chapter else "") or "en-US")
+    return leg, call, speech
+
+
+def _accept_mode(session: Session, call: Call) -> str:
+    chapter = session.get(Chapter, call.chapter_id) if call.chapter_id else None
+    return chapter.accept_mode if chapter else "press1"
+
+
+def on_leg_answered(session: Session, runtime: Runtime, leg_id: int) -> LegAnswer:
+    """The volunteer's phone picked up (a person or a voicemail box): screen or connect."""
+    leg, call, speech = _load(session, leg_id)
+    if leg.screen == Screen.ACCEPTED:
+        return Connect(leg.id, speech, call.call_sid, call.id)
+    refusal = _refusal(call, leg, speech)
+    if refusal is not None:
+        return refusal
+    if _accept_mode(session, call) == "answer":
+        return _claim(session, runtime, leg, call, speech)
+    return Prompt(leg.id, speech)
+
+
+def on_leg_digits(session: Session, runtime: Runtime, leg_id: int, digits: str) -> LegAnswer:
+    """The volunteer pressed a key at the screen: 1 claims the caller, anything else declines."""
+    leg, call, speech = _load(session, leg_id)
+    if leg.screen == Screen.ACCEPTED:
+        return Connect(leg.id, speech, call.call_sid, call.id)
+    if digits != "1":
+        if leg.screen == Screen.NONE:
+            leg.screen = Screen.DECLINED.value
+        return Declined(speech)
+    refusal = _refusal(call, leg, speech)
+    if refusal is not None:
+        leg.screen = Screen.LATE.value
+        return refusal
+    return _claim(session, runtime, leg, call, speech)
+
+
+def on_leg_silent(session: Session, leg_id: int) -> Declined:
+    """The screen timed out with no key: most likely a voicemail box; it never gets the caller."""
+    leg, _, speech = _load(session, leg_id)
+    if leg.screen == Screen.NONE:
+        leg.screen = Screen.TIMED_OUT.value
+    return Declined(speech)
+
+
+def _refusal(call: Call, leg: CallLeg, speech: Speech) -> Taken | CallerGone | None:
+    if call.phase == Phase.ANSWERED and call.answered_leg_id != leg.id:
+        return Taken(speech)
+    if call.phase != Phase.HOLDING:
+        return CallerGone(speech)
+    return None
+
+
+def _claim(
+    session: Session, runtime: Runtime, leg: CallLeg, call: Call, speech: Speech
+) -> Connect | Taken | CallerGone:
+    if not records.claim(session, call, leg, runtime.clock()):
+        return Taken(speech) if call.phase == Phase.ANSWERED else CallerGone(speech)
+    log.info("call %s answered on leg %s", call.call_sid, leg.id)
+    jobs.enqueue(session, jobs.STOP_LEGS, call.id, leg.id, key=f"stop-{call.id}-{leg.id}")
+    return Connect(leg.id, speech, call.call_sid, call.id)
+
+
+def on_leg_status(session: Session, runtime: Runtime, leg_id: int, event: StatusEvent) -> None:
+    """A leg's status callback: once per (CallSid, SequenceNumber), never backwards."""
+    leg = session.get(CallLeg, leg_id)
+    if leg is None:
+        raise LookupError(f"no leg {leg_id}")
+    if leg.call_sid not in (None, event.call_sid):
+        raise LookupError(f"leg {leg_id} is not {event.call_sid}")
+    if not records.record_event(session, event.call_sid, event.sequence_number,
+                                event.status.value, event.at):
+        return
+    if leg.call_sid is None:       # the callback beat the job storing the SID
+        records.record_leg_sid(session, leg, event.call_sid)
+    if records.record_leg_status(session, leg, event.status, event.at) and event.status.ended:
+        maybe_advance(session, leg.call, leg.wave)
+
+
+def maybe_advance(session: Session, call: Call, wave: int) -> None:
+    """Start the next wave once every leg of `wave` ended without an accept."""
+    if call.phase != Phase.HOLDING or call.current_wave != wave or call.waves_spent:
+        return
+    if any(not LegStatus(leg.status).ended for leg in call.legs if leg.wave == wave):
+        return
+    following = records.advance_wave(session, call, wave, len(call.plan))
+    if following is not None:
+        jobs.enqueue(session, jobs.RING_WAVE, call.id, following,
+                     key=f"ring-{call.id}-{following}")
+    else:
+        log.info("call %s: every wave rang out", call.call_sid)

@@ -1,0 +1,1 @@
+"""Call and contact records: what happened to every call, for coordinators and exports."""

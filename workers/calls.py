@@ -1,0 +1,16 @@
+"""Call jobs: ring a wave of volunteers, stop the legs of a call. Ids in, safe to run twice."""
+
+from __future__ import annotations
+
+from hotline.calls import ringing
+from hotline.runtime import current
+
+
+def ring_wave(call_id: int, wave_no: int) -> None:
+    """RING_WAVE: place the REST calls of one wave (intent first, SID after)."""
+    ringing.ring_wave(current(), call_id, wave_no)
+
+
+def stop_legs(call_id: int, except_leg_id: int = 0) -> None:
+    """STOP_LEGS: stop every other leg of the call (the winner's, `except_leg_id`, stays)."""
+    ringing.stop_legs(current(), call_id, except_leg_id)

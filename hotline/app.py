@@ -32,6 +32,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.register_blueprint(voice)
 
+    from hotline.feeds.views import feeds
+
+    app.register_blueprint(feeds)
+
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

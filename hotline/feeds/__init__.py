@@ -1,0 +1,1 @@
+"""Calendar feeds on the web: the iCal documents at secret-token URLs."""

@@ -1,0 +1,230 @@
+"""Dated changes to a rota outside the file: overrides, unavailability, swap requests.
+
+Each change freezes the chapter's history up to `now` first (see hotline.roster.history), and
+checks the same rules as the rota file, so a clash is refused with a reason. The caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.roster import models
+from hotline.roster.history import freeze_until
+from hotline.roster.localtime import as_utc
+from hotline.roster.rules import Override, OverrideKind, Tier
+from hotline.roster.store import override_value
+
+
+class RotaChangeError(ValueError):
+    """A change refused, with a reason a coordinator can act on."""
+
+
+def volunteer_by_phone(session: Session, phone: str) -> models.Volunteer:
+    row = session.scalar(select(models.Volunteer).where(models.Volunteer.phone == phone))
+    if row is None:
+        raise RotaChangeError(f"no volunteer with phone {phone}")
+    return row
+
+
+def add_override(
+    session: Session,
+    chapter: models.Chapter,
+    kind: OverrideKind,
+    volunteer: models.Volunteer,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    tier: Tier | None = None,
+    replacement: models.Volunteer | None = None,
+    reason: str = "",
+    source: str = "coordinator",
+) -> models.Override:
+    """A new override; refused if it overlaps another of this chapter's for the same person."""
+    start, end, now = as_utc(start, "start"), as_utc(end, "end"), as_utc(now, "now")
+    try:  # the pure value checks kind, tier and replacement together
+        Override(
+            0, kind, volunteer.id, start, end, now, tier, replacement.id if replacement else None
+        )
+    except ValueError as exc:
+        raise RotaChangeError(str(exc)) from None
+    clash = session.scalars(
+        select(models.Override).where(
+            models.Override.chapter_id == chapter.id,
+            models.Override.volunteer_id == volunteer.id,
+            models.Override.end > start,
+            models.Override.start < end,
+        )
+    ).first()
+    if clash is not None:
+        raise RotaChangeError(
+            f"overlaps override {clash.id} for {volunteer.name} "
+            f"({_utc(clash.start)} to {_utc(clash.end)})"
+        )
+    freeze_until(session, chapter.id, now)
+    row = models.Override(
+        chapter_id=chapter.id,
+        kind=kind.value,
+        volunteer_id=volunteer.id,
+        replacement_id=replacement.id if replacement else None,
+        tier=int(tier) if tier is not None else None,
+        start=start,
+        end=end,
+        reason=reason,
+        source=source,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    override_value(row)  # the stored row must read back as a valid override
+    return row
+
+
+def add_unavailability(
+    session: Session,
+    volunteer: models.Volunteer,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    reason: str = "",
+) -> models.Unavailability:
+    """The volunteer is off call in every chapter over [start, end)."""
+    start, end, now = as_utc(start, "start"), as_utc(end, "end"), as_utc(now, "now")
+    if end <= start:
+        raise RotaChangeError("end must be after start")
+    clash = session.scalars(
+        select(models.Unavailability).where(
+            models.Unavailability.volunteer_id == volunteer.id,
+            models.Unavailability.end > start,
+            models.Unavailability.start < end,
+        )
+    ).first()
+    if clash is not None:
+        raise RotaChangeError(
+            f"overlaps unavailability {clash.id} ({_utc(clash.start)} to {_utc(clash.end)})"
+        )
+    for chapter_id in chapters_of(session, volunteer.id):
+        freeze_until(session, chapter_id, now)
+    row = models.Unavailability(
+        volunteer_id=volunteer.id, start=start, end=end, reason=reason, created_at=now
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def chapters_of(session: Session, volunteer_id: int) -> list[int]:
+    """Chapters whose shifts, rotations or overrides name the volunteer."""
+    ids = set(
+        session.scalars(
+            select(models.Shift.chapter_id).where(models.Shift.volunteer_id == volunteer_id)
+        )
+    )
+    ids |= set(
+        session.scalars(
+            select(models.Rotation.chapter_id)
+            .join(models.RotationMember)
+            .where(models.RotationMember.volunteer_id == volunteer_id)
+        )
+    )
+    ids |= set(
+        session.scalars(
+            select(models.Override.chapter_id).where(
+                (models.Override.volunteer_id == volunteer_id)
+                | (models.Override.replacement_id == volunteer_id)
+            )
+        )
+    )
+    return sorted(ids)
+
+
+def offer_swap(
+    session: Session,
+    chapter: models.Chapter,
+    volunteer: models.Volunteer,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    note: str = "",
+) -> models.SwapRequest:
+    """`volunteer` offers their on-call time in [start, end) to whoever takes it."""
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if end <= start:
+        raise RotaChangeError("end must be after start")
+    if end <= as_utc(now, "now"):
+        raise RotaChangeError("that time is already over")
+    row = models.SwapRequest(
+        chapter_id=chapter.id,
+        offered_by_id=volunteer.id,
+        start=start,
+        end=end,
+        note=note,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def take_swap(
+    session: Session, swap_id: int, volunteer: models.Volunteer, *, now: datetime
+) -> models.SwapRequest:
+    """`volunteer` takes an offered swap; it waits for a coordinator's approval."""
+    row = _swap(session, swap_id, "offered")
+    if row.offered_by_id == volunteer.id:
+        raise RotaChangeError("a volunteer cannot take their own swap")
+    row.taken_by_id, row.status = volunteer.id, "taken"
+    session.flush()
+    return row
+
+
+def approve_swap(session: Session, swap_id: int, *, now: datetime) -> models.SwapRequest:
+    """Approve a taken swap: a replace override from offerer to taker over its interval."""
+    row = _swap(session, swap_id, "taken")
+    chapter = session.get(models.Chapter, row.chapter_id)
+    offerer = session.get(models.Volunteer, row.offered_by_id)
+    taker = session.get(models.Volunteer, row.taken_by_id) if row.taken_by_id else None
+    assert chapter is not None and offerer is not None and taker is not None
+    override = add_override(
+        session,
+        chapter,
+        OverrideKind.REPLACE,
+        offerer,
+        row.start,
+        row.end,
+        now=now,
+        replacement=taker,
+        reason=f"swap {row.id}",
+        source="swap",
+    )
+    row.status, row.override_id, row.decided_at = "approved", override.id, as_utc(now)
+    session.flush()
+    return row
+
+
+def decline_swap(session: Session, swap_id: int, *, now: datetime) -> models.SwapRequest:
+    """Decline (coordinator) or withdraw an offered or taken swap; the rota is unchanged."""
+    row = session.get(models.SwapRequest, swap_id)
+    if row is None or row.status not in ("offered", "taken"):
+        raise RotaChangeError(f"no open swap {swap_id}")
+    row.status, row.decided_at = "declined", as_utc(now)
+    session.flush()
+    return row
+
+
+def _swap(session: Session, swap_id: int, status: str) -> models.SwapRequest:
+    row = session.get(models.SwapRequest, swap_id)
+    if row is None:
+        raise RotaChangeError(f"no swap {swap_id}")
+    if row.status != status:
+        raise RotaChangeError(f"swap {swap_id} is {row.status}, not {status}")
+    return row
+
+
+def _utc(at: datetime) -> str:
+    return as_utc(at).strftime("%Y-%m-%dT%H:%M:%SZ")

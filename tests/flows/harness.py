@@ -89,9 +89,11 @@ def hotline(
     delivery: Delivery = ON_TIME,
     jobs: Any = None,
     run_jobs: bool = True,
+    seed: str = "standin",
 ) -> Hotline:
     """The app on a virtual-clock switchboard; due jobs run whenever simulated time moves."""
-    board = Switchboard(phones=dict(phones or {}), delivery=delivery, empty_queue="wait")
+    board = Switchboard(phones=dict(phones or {}), delivery=delivery, empty_queue="wait",
+                        seed=seed)
     runner = ManualRunner(board.now)
     runtime = make_runtime(telephony=StandinTelephony(board), clock=board.now,
                            jobs=jobs if jobs is not None else runner)

@@ -163,7 +163,7 @@ class CallLeg(Base):
     status: Mapped[str] = mapped_column(String(16), default=LegStatus.INTENT.value)
     screen: Mapped[str] = mapped_column(String(16), default=Screen.NONE.value)
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    engaged: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=True)
+    engaged: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

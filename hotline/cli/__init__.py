@@ -80,3 +80,4 @@ def database_errors(func: F) -> F:
 
 from hotline.cli import callers as _callers  # noqa: E402,F401
 from hotline.cli import server as _server  # noqa: E402,F401  (registers commands)
+from hotline.cli import rota as _rota  # noqa: E402,F401  (registers commands)

@@ -80,8 +80,10 @@ def render_feed(
     end: datetime | None = None,
 ) -> str:
     """The feed's iCal text over [start, end) (default: two weeks back to twelve ahead)."""
-    start = as_utc(start) if start else as_utc(now) - FEED_PAST
-    end = as_utc(end) if end else as_utc(now) + FEED_FUTURE
+    # Whole UTC days, so the first event is cut at the same instant (same UID) all day long.
+    day = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = as_utc(start) if start else day - FEED_PAST
+    end = as_utc(end) if end else day + FEED_FUTURE
     if feed.chapter_id is not None:
         return chapter_ical(session, feed.chapter_id, start, end, now=now)
     assert feed.volunteer_id is not None

@@ -52,7 +52,8 @@ def test_chapter_feed_matches_the_timeline_across_dst(make_runtime: RuntimeFacto
     with runtime.transaction() as session:
         boston = chapter_by_slug(session, "boston-grief")
         _feed, token = create_feed(session, now=NOW, chapter=boston)
-        rota = load_rota_between(session, boston.id, NOW - FEED_PAST, NOW + FEED_FUTURE)
+        day = NOW.replace(hour=0)
+        rota = load_rota_between(session, boston.id, day - FEED_PAST, day + FEED_FUTURE)
     status, body = fetch(runtime, token)
     assert status == 200
     calendar = icalendar.Calendar.from_ical(body)

@@ -79,5 +79,7 @@ def database_errors(func: F) -> F:
 
 
 from hotline.cli import callers as _callers  # noqa: E402,F401
-from hotline.cli import server as _server  # noqa: E402,F401  (registers commands)
+from hotline.cli import contacts as _contacts  # noqa: E402,F401
+from hotline.cli import drill as _drill  # noqa: E402,F401
 from hotline.cli import rota as _rota  # noqa: E402,F401  (registers commands)
+from hotline.cli import server as _server  # noqa: E402,F401  (registers commands)

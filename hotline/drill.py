@@ -1,0 +1,266 @@
+"""Drills: rehearse a call against the rota as it stands, with no phones and no Twilio.
+
+In-process (the default), the real app answers webhooks from the stand-in's simulator
+on a virtual clock, inside one database transaction that is rolled back at the end:
+the drill reads the live rota and writes nothing. Against a served app (`against`), the
+simulator posts over HTTP in real time and the app's REST calls must reach the stand-in
+REST server this module serves (the app's `twilio.api_base_url`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db import current_revisions, make_engine
+from hotline.jobs import RUNNER_KEY, ManualRunner
+from hotline.models import Chapter, ChapterNumber, Volunteer
+from hotline.privacy import Privacy, mask
+from hotline.runtime import Runtime, install
+from hotline.settings import Settings, is_e164, with_overrides
+from hotline.standin import phones
+from hotline.standin.clock import RealClock, VirtualClock
+from hotline.standin.phones import Caller, Phone
+from hotline.standin.report import CallReport
+from hotline.standin.switchboard import Switchboard
+
+DRILL_TOKEN = "drill-auth-token-not-secret"   # noqa: S105 - used only when none is configured
+DRILL_ACCOUNT = "AC" + "d" * 32
+
+BEHAVIOURS: dict[str, Callable[[float], Phone]] = {
+    "answers": lambda after: phones.answers(after=after),
+    "declines": lambda after: phones.declines(after=after),
+    "rings-out": lambda after: phones.rings_out(),
+    "busy": lambda after: phones.busy(after=min(after, 2.0)),
+    "fails": lambda after: phones.fails(),
+    "voicemail": lambda after: phones.voicemail(after=after),
+    "hangs-up": lambda after: phones.hangs_up(after=5.0, answer_after=after),
+}
+CALLERS = ("listens", "hangs-up", "voicemail", "callback")
+
+
+class DrillError(Exception):
+    """A drill that cannot run as asked; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Who calls, what they do, and what each volunteer's phone does."""
+
+    to: str
+    from_: str = "+15551230000"
+    caller: Caller = field(default_factory=lambda: caller_script("listens"))
+    everyone: str = "answers"
+    phones: Mapping[str, tuple[str, float]] = field(default_factory=dict)   # phone -> (does, after)
+    first: str | None = None        # behaviour of whoever is rung first (by ring order)
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    report: CallReport
+    transcript: str
+    record: dict[str, Any] | None   # the contact record the call would have left
+
+
+def caller_script(action: str, after: float = 40.0) -> Caller:
+    """listens (and leaves a short message if asked), hangs-up after N s, voicemail, callback."""
+    if action == "listens":
+        return Caller(message_seconds=15.0)
+    if action == "hangs-up":
+        return phones.hangs_up_after(after)
+    if action == "voicemail":
+        return phones.leaves_voicemail(20.0)
+    if action == "callback":
+        # The app's "nobody is free" menu: 1 asks for a call back.
+        return phones.presses("1")
+    raise DrillError(f"caller action {action!r}: choose one of {', '.join(CALLERS)}")
+
+
+def load_scenario(path: Path, base: Scenario | None = None) -> Scenario:
+    """A scenario file (TOML): to, everyone, first, [caller], [[phone]] (see drill --help)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DrillError(f"{path}: {exc}") from None
+    caller = raw.get("caller", {})
+    table: dict[str, tuple[str, float]] = {}
+    for i, entry in enumerate(raw.get("phone", []), start=1):
+        who, does = entry.get("volunteer"), entry.get("does")
+        if not isinstance(who, str) or does not in BEHAVIOURS:
+            raise DrillError(
+                f"{path}: [[phone]] #{i}: needs volunteer (phone or name) and does "
+                f"(one of {', '.join(BEHAVIOURS)})"
+            )
+        table[who] = (does, float(entry.get("after", 4.0)))
+    to = raw.get("to", base.to if base else "")
+    return Scenario(
+        to=to,
+        from_=caller.get("from", base.from_ if base else "+15551230000"),
+        caller=caller_script(caller.get("does", "listens"), float(caller.get("after", 40.0))),
+        everyone=raw.get("everyone", "answers"),
+        phones=table,
+        first=raw.get("first"),
+        at=base.at if base else None,
+    )
+
+
+def _check(scenario: Scenario) -> None:
+    for number, label in ((scenario.to, "--to"), (scenario.from_, "--from")):
+        if not is_e164(number):
+            raise DrillError(f"{label}: {number!r} is not an E.164 number like +16175550100")
+    for does in (scenario.everyone, scenario.first):
+        if does is not None and does not in BEHAVIOURS:
+            raise DrillError(f"unknown behaviour {does!r}: choose one of {', '.join(BEHAVIOURS)}")
+
+
+def _phone_book(session: Session, scenario: Scenario, at: datetime) -> dict[str, Phone]:
+    """Every volunteer's phone scripted as the scenario says (names resolved to numbers)."""
+    volunteers = session.execute(select(Volunteer.name, Volunteer.phone)).tuples().all()
+    by_name = {name: phone for name, phone in volunteers}
+    book = {phone: BEHAVIOURS[scenario.everyone](4.0) for _, phone in volunteers}
+    if scenario.first is not None:
+        first = _first_rung(session, scenario.to, at)
+        if first is not None:
+            book[first] = BEHAVIOURS[scenario.first](4.0)
+    for who, (does, after) in scenario.phones.items():
+        number = who if who.startswith("+") else by_name.get(who)
+        if number is None:
+            raise DrillError(f"no volunteer named {who!r}")
+        book[number] = BEHAVIOURS[does](after)
+    return book
+
+
+def _first_rung(session: Session, hotline_number: str, at: datetime) -> str | None:
+    from hotline.roster.oncall import on_call
+    from hotline.roster.store import load_rota
+
+    chapter_id = session.scalar(
+        select(ChapterNumber.chapter_id).where(ChapterNumber.number == hotline_number)
+    )
+    if chapter_id is None:
+        return None
+    waves = on_call(load_rota(session, chapter_id, at), at).waves
+    for wave in waves:
+        for volunteer in wave.volunteers:
+            return volunteer.phone
+    return None
+
+
+def _labels(session: Session, caller: str) -> Callable[[str], str]:
+    """How the transcript names numbers: volunteers by name, the caller masked."""
+    names = {phone: f"{name} ({phone})" for name, phone in
+             session.execute(select(Volunteer.name, Volunteer.phone)).tuples()}
+    for number, chapter in session.execute(
+        select(ChapterNumber.number, Chapter.name).join(Chapter)
+    ).tuples():
+        names[number] = f"{chapter} ({number})"
+    names[caller] = f"caller {mask(caller)}"
+    return lambda number: names.get(number, mask(number))
+
+
+@contextmanager
+def _rolled_back(settings: Settings) -> Iterator[Connection]:
+    """A connection to the live database whose every change is rolled back at the end."""
+    engine = make_engine(settings.database.url)
+    try:
+        if not current_revisions(engine):
+            raise DrillError("the database has no tables yet: run `hotline db upgrade` first")
+        with engine.connect() as conn:
+            outer = conn.begin()
+            try:
+                yield conn
+            finally:
+                outer.rollback()
+    finally:
+        engine.dispose()
+
+
+def drill_settings(settings: Settings) -> Settings:
+    """The settings a drill runs the app with: a token and account even if none is configured."""
+    return with_overrides(settings, app={"log_level": "WARNING"}, twilio={
+        "account_sid": settings.twilio.account_sid or DRILL_ACCOUNT,
+        "auth_token": settings.twilio.auth_token or DRILL_TOKEN,
+    })
+
+
+def run_drill(settings: Settings, scenario: Scenario) -> DrillResult:
+    """Play the scenario's call in-process on a virtual clock; nothing is kept."""
+    from hotline.app import create_app
+    from hotline.logs.contacts import contact_for
+    from hotline.standin.simulator import Simulator
+    from hotline.standin.transport import WsgiTarget
+    from hotline.telephony.standin import StandinTelephony
+
+    _check(scenario)
+    settings = drill_settings(settings)
+    start = scenario.at or datetime.now(UTC).replace(microsecond=0)
+    with _rolled_back(settings) as conn:
+        with Session(conn) as session:
+            book = _phone_book(session, scenario, start)
+            label = _labels(session, scenario.from_)
+        board = Switchboard(VirtualClock(start), settings.twilio.account_sid, phones=book)
+        runner = ManualRunner(board.now)
+        runtime = Runtime(
+            settings=settings, engine=conn.engine, telephony=StandinTelephony(board),
+            jobs=runner, privacy=Privacy(settings.privacy.key), clock=board.now,
+        )
+        runtime.sessions = sessionmaker(
+            bind=conn, expire_on_commit=False,
+            join_transaction_mode="create_savepoint", info={RUNNER_KEY: runner},
+        )
+        app = create_app(runtime=runtime)
+
+        def run_jobs(now: datetime) -> None:
+            runner.run_due(now)
+
+        try:
+            sim = Simulator(
+                WsgiTarget(app, settings.app.public_url, settings.twilio.auth_token), board,
+                on_advance=run_jobs, mask=label,
+            )
+            report = sim.call(scenario.from_, scenario.to, scenario.caller)
+            with runtime.sessions() as session:
+                row = contact_for(session, report.sid)
+        finally:
+            install(None)
+    record = row.as_json() if row is not None else None
+    return DrillResult(report=report, transcript=sim.transcript, record=record)
+
+
+def run_live_drill(
+    settings: Settings, scenario: Scenario, against: str, rest_port: int
+) -> DrillResult:
+    """Play the call in real time against a served app whose REST calls reach our stand-in."""
+    from hotline.standin.rest import create_rest_app, serve_rest
+    from hotline.standin.simulator import Simulator
+    from hotline.standin.transport import HttpTarget
+
+    _check(scenario)
+    if not settings.twilio.auth_token:
+        raise DrillError("twilio.auth_token: must be set to the served app's token")
+    start = datetime.now(UTC)
+    with _rolled_back(settings) as conn, Session(conn) as session:
+        book = _phone_book(session, scenario, start)
+        label = _labels(session, scenario.from_)
+    board = Switchboard(RealClock(), settings.twilio.account_sid, phones=book)
+    rest = create_rest_app(board, settings.twilio.auth_token, spec_path=None)
+    try:
+        base_url, stop = serve_rest(rest, port=rest_port)
+    except OSError as exc:
+        raise DrillError(f"--rest-port {rest_port}: cannot listen ({exc.strerror})") from None
+    try:
+        target = HttpTarget(against, settings.twilio.auth_token)
+        sim = Simulator(target, board, mask=label)
+        report = sim.call(scenario.from_, scenario.to, scenario.caller)
+    finally:
+        stop()
+    return DrillResult(report=report, transcript=sim.transcript, record=None)

@@ -1,0 +1,98 @@
+"""Record writers: one winner per claim (across connections), outcomes only rise, events once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from hotline.db import make_engine
+from hotline.logs import records
+from hotline.logs.models import Call, CallLeg, Outcome, Phase
+from hotline.privacy import Privacy
+from hotline.roster.models import Chapter, Volunteer
+from hotline.runtime import Runtime
+
+AT = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
+
+
+def make_call(session: Session, privacy: Privacy, sid: str = "CA" + "d" * 32) -> Call:
+    chapter = Chapter(slug=f"c-{sid[-4:]}", name="C", timezone="UTC")
+    session.add(chapter)
+    session.flush()
+    call, created = records.record_call(
+        session, privacy, call_sid=sid, to_number="+16175550100", caller="+16175550199",
+        started_at=AT, chapter_id=chapter.id)
+    assert created
+    return call
+
+
+def test_outcome_only_rises(runtime: Runtime) -> None:
+    with runtime.transaction() as session:
+        call = make_call(session, runtime.privacy)
+        records.set_outcome(session, call, Outcome.NO_ONE_ON_CALL)
+        assert records.set_outcome(session, call, Outcome.VOICEMAIL)
+        assert not records.set_outcome(session, call, Outcome.ABANDONED)
+        assert call.outcome == Outcome.VOICEMAIL
+
+
+def test_event_recorded_once(runtime: Runtime) -> None:
+    with runtime.transaction() as session:
+        sid = "CA" + "f" * 32
+        assert records.record_event(session, sid, 2, "ringing", AT)
+        assert not records.record_event(session, sid, 2, "ringing", AT)
+        assert records.record_event(session, sid, 3, "completed", AT)
+
+
+def test_record_call_keeps_the_number_encrypted(runtime: Runtime) -> None:
+    with runtime.transaction() as session:
+        call = make_call(session, runtime.privacy)
+        again, created = records.record_call(
+            session, runtime.privacy, call_sid=call.call_sid, to_number="+16175550100",
+            caller="+16175550199", started_at=AT, chapter_id=call.chapter_id)
+        assert again.id == call.id and not created
+        assert "6175550199" not in call.caller_cipher and call.caller_hint == "***0199"
+
+
+def test_claim_has_one_winner_across_connections(clean_database_url: str) -> None:
+    """Two volunteers press 1 at once, each request on its own connection and transaction."""
+    engine = make_engine(clean_database_url)
+    privacy = Privacy("test-privacy-key-0123456789")
+    with Session(engine) as session, session.begin():
+        call = make_call(session, privacy, "CA" + "9" * 32)
+        leg_ids = []
+        for n in range(6):
+            volunteer = Volunteer(name=f"V{n}", phone=f"+1617555020{n}")
+            session.add(volunteer)
+            session.flush()
+            leg = CallLeg(call_id=call.id, volunteer_id=volunteer.id, engaged=True)
+            session.add(leg)
+            session.flush()
+            leg_ids.append(leg.id)
+        call_id = call.id
+    barrier = threading.Barrier(len(leg_ids))
+    won: list[int] = []
+
+    def press(leg_id: int) -> None:
+        # Released together; SQLite then queues the writers (BEGIN IMMEDIATE), PostgreSQL
+        # runs them at once and the conditional UPDATE decides.
+        barrier.wait()
+        with Session(engine) as session, session.begin():
+            call = session.get(Call, call_id)
+            leg = session.get(CallLeg, leg_id)
+            assert call is not None and leg is not None
+            if records.claim(session, call, leg, AT):
+                won.append(leg_id)
+
+    threads = [threading.Thread(target=press, args=(leg_id,)) for leg_id in leg_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as session:
+        call = session.get(Call, call_id)
+        assert call is not None
+        assert len(won) == 1 and call.answered_leg_id == won[0]
+        assert call.phase == Phase.ANSWERED and call.outcome == Outcome.ANSWERED
+    engine.dispose()

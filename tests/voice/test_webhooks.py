@@ -1,0 +1,163 @@
+"""The webhook edge: signatures (rotation, raw query), typed parsing, 4xx never 500, TwiML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from hotline.app import create_app
+from hotline.runtime import Runtime
+from hotline.settings import with_overrides
+from tests.conftest import TEST_AUTH_TOKEN, TEST_PUBLIC_URL, RecordingTelephony, RuntimeFactory
+from tests.flows.harness import CALLER, HOTLINE, seed_chapter
+
+SID = "CA" + "a" * 32
+ANN = "+16175550111"
+
+
+@pytest.fixture
+def rt(make_runtime: RuntimeFactory) -> Runtime:
+    runtime = make_runtime(telephony=RecordingTelephony())
+    runtime.settings = with_overrides(
+        runtime.settings, twilio={"auth_token_secondary": "old-token-abcdef0123456789"})
+    seed_chapter(runtime, {1: [ANN]})
+    return runtime
+
+
+@pytest.fixture
+def app(rt: Runtime) -> Flask:
+    return create_app(runtime=rt)
+
+
+def post(app: Flask, path: str, form: dict[str, str], *, token: str = TEST_AUTH_TOKEN) -> Any:
+    url = TEST_PUBLIC_URL + path
+    signature = RequestValidator(token).compute_signature(url, form)
+    return app.test_client().post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+def incoming_form(**extra: str) -> dict[str, str]:
+    return {"CallSid": SID, "From": CALLER, "To": HOTLINE, "CallStatus": "ringing",
+            "Direction": "inbound", "AccountSid": "AC" + "0" * 32, **extra}
+
+
+def parse(body: bytes) -> ET.Element:
+    return ET.fromstring(body)
+
+
+def test_incoming_holds_caller_in_a_queue_named_by_call_sid(app: Flask, rt: Runtime) -> None:
+    response = post(app, "/voice/incoming", incoming_form())
+    assert response.status_code == 200
+    root = parse(response.data)
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None and enqueue.text == SID
+    assert enqueue.get("waitUrl", "").startswith(TEST_PUBLIC_URL + "/voice/calls/")
+    assert enqueue.get("action", "").endswith("/queue-exit")
+    # A retried webhook answers the same and writes no second record.
+    again = post(app, "/voice/incoming", incoming_form())
+    assert parse(again.data).find("Enqueue").get("waitUrl") == enqueue.get("waitUrl")  # type: ignore[union-attr]
+    assert len(rt.jobs.pending()) == 1  # type: ignore[attr-defined]
+
+
+def test_second_token_verifies_during_rotation(app: Flask) -> None:
+    response = post(app, "/voice/incoming", incoming_form(),
+                    token="old-token-abcdef0123456789")
+    assert response.status_code == 200
+    assert post(app, "/voice/incoming", incoming_form(), token="wrong").status_code == 403
+
+
+def test_raw_query_string_is_signed_as_sent(app: Flask) -> None:
+    path = "/voice/incoming?note=a%2Fb%20c"
+    assert post(app, path, incoming_form()).status_code == 200
+    # Signing the decoded form of the URL must not verify.
+    decoded = TEST_PUBLIC_URL + "/voice/incoming?note=a/b c"
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(decoded, incoming_form())
+    bad = app.test_client().post(path, data=incoming_form(),
+                                 headers={"X-Twilio-Signature": signature})
+    assert bad.status_code == 403
+
+
+def test_refusal_is_logged(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    assert app.test_client().post("/voice/status", data={}).status_code == 403
+    assert "bad or missing X-Twilio-Signature" in caplog.text
+
+
+def test_no_tokens_fails_closed(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime()
+    runtime.settings = with_overrides(runtime.settings, twilio={"auth_token": ""})
+    app = create_app(runtime=runtime)
+    assert post(app, "/voice/incoming", incoming_form(), token="").status_code == 403
+
+
+@pytest.mark.parametrize(("path", "form"), [
+    ("/voice/incoming", {"From": CALLER, "To": HOTLINE}),
+    ("/voice/incoming", {"CallSid": "CAnot-a-sid", "From": CALLER, "To": HOTLINE}),
+    ("/voice/incoming", {"CallSid": SID, "From": CALLER}),
+    ("/voice/incoming", {"CallSid": SID, "From": CALLER, "To": "<script>"}),
+    ("/voice/status", {"CallSid": SID, "CallStatus": "exploded", "SequenceNumber": "1"}),
+    ("/voice/status", {"CallSid": SID, "CallStatus": "ringing", "SequenceNumber": "-1"}),
+    ("/voice/status", {"CallSid": SID, "CallStatus": "ringing", "Timestamp": "yesterday"}),
+    ("/voice/status", {"CallStatus": "completed"}),
+    ("/voice/calls/1/hold", {"CallSid": SID}),
+    ("/voice/calls/1/hold", {"CallSid": SID, "QueueTime": "ten"}),
+    ("/voice/calls/1/queue-exit", {"CallSid": SID, "QueueResult": "sideways"}),
+    ("/voice/calls/1/menu", {"CallSid": SID, "Digits": "1; DROP TABLE"}),
+    ("/voice/calls/1/recorded", {"CallSid": SID, "RecordingSid": "RE1"}),
+    ("/voice/calls/1/recording-status", {"CallSid": SID}),
+    ("/voice/calls/1/dialled", {"CallSid": SID, "DialCallStatus": "maybe"}),
+    ("/voice/legs/1/accept", {"Digits": "1"}),
+    ("/voice/legs/1/status", {"CallSid": SID, "CallStatus": "intent"}),
+])
+def test_malformed_fields_get_400(app: Flask, path: str, form: dict[str, str]) -> None:
+    response = post(app, path, form)
+    assert response.status_code == 400, response.data
+    assert b"Traceback" not in response.data
+
+
+@pytest.mark.parametrize("path", [
+    "/voice/calls/999/hold", "/voice/legs/999/answer", "/voice/legs/999/status",
+])
+def test_unknown_ids_get_404(app: Flask, path: str) -> None:
+    form = {"CallSid": SID, "QueueTime": "3", "CallStatus": "ringing", "SequenceNumber": "1"}
+    assert post(app, path, form).status_code == 404
+
+
+def test_status_for_a_call_not_ours_is_accepted_and_ignored(app: Flask) -> None:
+    form = {"CallSid": SID, "CallStatus": "completed", "SequenceNumber": "3"}
+    assert post(app, "/voice/status", form).status_code == 204
+
+
+def test_withheld_number_is_recorded_as_anonymous(app: Flask, rt: Runtime) -> None:
+    from hotline.logs.contacts import contact_for
+
+    post(app, "/voice/incoming", incoming_form(From="anonymous"))
+    with rt.sessions() as session:
+        row = contact_for(session, SID)
+    assert row is not None and row.caller == "anonymous"
+
+
+def test_leg_screen_and_claim_over_webhooks(app: Flask, rt: Runtime) -> None:
+    from workers.calls import ring_wave
+
+    post(app, "/voice/incoming", incoming_form())
+    job = rt.jobs.pending()[0]  # type: ignore[attr-defined]
+    ring_wave(*job.args)
+    telephony = rt.telephony
+    assert isinstance(telephony, RecordingTelephony)
+    (placed,) = telephony.placed
+    assert placed.to == ANN and placed.from_ == HOTLINE
+    answer_path = placed.url.removeprefix(TEST_PUBLIC_URL)
+    leg_sid = "CA" + "b" * 32
+    screen = parse(post(app, answer_path, {"CallSid": leg_sid}).data)
+    gather = screen.find("Gather")
+    assert gather is not None and gather.get("numDigits") == "1"
+    assert gather.findtext("Say") == "Boston Bereavement Line hotline call. Press 1 to accept."
+    accept_path = gather.get("action", "").removeprefix(TEST_PUBLIC_URL)
+    won = parse(post(app, accept_path, {"CallSid": leg_sid, "Digits": "1"}).data)
+    assert won.findtext("Dial/Queue") == SID
+    # Pressing again (a retried request) still bridges; the record says answered once.
+    again = parse(post(app, accept_path, {"CallSid": leg_sid, "Digits": "1"}).data)
+    assert again.findtext("Dial/Queue") == SID

@@ -1,0 +1,121 @@
+"""RING_WAVE and STOP_LEGS: ids in, intent before dialling, safe to run twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline import jobs
+from hotline.calls.events import InboundCall
+from hotline.calls.flow import answer_incoming
+from hotline.logs.models import Call, CallLeg, LegStatus
+from hotline.runtime import Runtime
+from hotline.telephony import OutboundCall, TelephonyError
+from tests.conftest import RecordingTelephony, RuntimeFactory
+from tests.flows.harness import CALLER, HOTLINE, seed_chapter
+from workers.calls import ring_wave, stop_legs
+
+ANN, BOB, CAT = "+16175550111", "+16175550112", "+16175550113"
+SID = "CA" + "c" * 32
+
+
+def start_call(runtime: Runtime) -> int:
+    with runtime.transaction() as session:
+        answer_incoming(session, runtime, InboundCall(SID, HOTLINE, CALLER))
+    with runtime.sessions() as session:
+        call_id = session.scalar(select(Call.id).where(Call.call_sid == SID))
+    assert call_id is not None
+    return call_id
+
+
+def legs(runtime: Runtime) -> list[CallLeg]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(CallLeg).order_by(CallLeg.id)))
+
+
+def test_job_names_resolve_to_these_workers() -> None:
+    assert jobs.resolve(jobs.RING_WAVE) is ring_wave
+    assert jobs.resolve(jobs.STOP_LEGS) is stop_legs
+
+
+def test_ring_wave_twice_dials_each_volunteer_once(make_runtime: RuntimeFactory) -> None:
+    telephony = RecordingTelephony()
+    runtime = make_runtime(telephony=telephony)
+    seed_chapter(runtime, {1: [ANN, BOB], 2: [CAT]})
+    call_id = start_call(runtime)
+    ring_wave(call_id, 0)
+    ring_wave(call_id, 0)
+    ring_wave(call_id, 1)                       # not this wave's turn: nothing
+    assert sorted(c.to for c in telephony.placed) == [ANN, BOB]
+    assert {c.from_ for c in telephony.placed} == {HOTLINE}
+    rows = legs(runtime)
+    assert all(leg.call_sid and leg.attempts == 1 for leg in rows)
+    assert all(leg.status == LegStatus.QUEUED for leg in rows)
+
+
+class IntentSpy(RecordingTelephony):
+    """Checks the leg is committed (visible to another session) before the REST call."""
+
+    def __init__(self, runtime_box: list[Runtime]) -> None:
+        super().__init__()
+        self.box = runtime_box
+        self.seen: list[Any] = []
+
+    def place_call(self, call: OutboundCall) -> str:
+        leg_id = int(call.url.rsplit("/", 2)[-2])
+        with self.box[0].sessions() as session:
+            leg = session.get(CallLeg, leg_id)
+            self.seen.append((leg.status, leg.call_sid) if leg else None)
+        return super().place_call(call)
+
+
+def test_intent_is_stored_before_dialling(make_runtime: RuntimeFactory) -> None:
+    box: list[Runtime] = []
+    spy = IntentSpy(box)
+    runtime = make_runtime(telephony=spy)
+    box.append(runtime)
+    seed_chapter(runtime, {1: [ANN]})
+    ring_wave(start_call(runtime), 0)
+    assert spy.seen == [("intent", None)]
+    assert legs(runtime)[0].call_sid is not None        # and the SID stored after
+
+
+class Refusing(RecordingTelephony):
+    def place_call(self, call: OutboundCall) -> str:
+        raise TelephonyError("account suspended")
+
+
+def test_refused_placement_fails_the_leg_and_moves_to_the_next_wave(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime(telephony=Refusing())
+    seed_chapter(runtime, {1: [ANN], 2: [BOB]})
+    call_id = start_call(runtime)
+    ring_wave(call_id, 0)
+    rows = legs(runtime)
+    assert [(leg.status, leg.outcome, leg.engaged) for leg in rows] == [
+        ("failed", "failed", None)]
+    assert [job.args for job in runtime.jobs.pending()  # type: ignore[attr-defined]
+            if job.name == jobs.RING_WAVE] == [(call_id, 0), (call_id, 1)]
+
+
+def test_stop_legs_stops_all_but_the_winner_and_is_safe_twice(
+    make_runtime: RuntimeFactory,
+) -> None:
+    telephony = RecordingTelephony()
+    runtime = make_runtime(telephony=telephony)
+    seed_chapter(runtime, {1: [ANN, BOB, CAT]})
+    call_id = start_call(runtime)
+    ring_wave(call_id, 0)
+    first, *others = legs(runtime)
+    stop_legs(call_id, first.id)
+    assert sorted(telephony.stopped) == sorted(leg.call_sid for leg in others)
+    assert first.call_sid not in telephony.stopped
+    with runtime.transaction() as session:       # the network confirms one stop
+        leg = session.get(CallLeg, others[0].id)
+        assert leg is not None
+        leg.status, leg.engaged = LegStatus.CANCELED.value, None
+    telephony.stopped.clear()
+    stop_legs(call_id, first.id)
+    assert telephony.stopped == [others[1].call_sid]

@@ -2,10 +2,11 @@
 
 from hotline.bans import Ban
 from hotline.db import Base
+from hotline.logs.messages import InboundMessage
 from hotline.logs.models import Call, CallbackRequest, CallEvent, CallLeg, Voicemail
 from hotline.roster.models import Chapter, ChapterNumber, Shift, Volunteer
 
 __all__ = [
     "Ban", "Base", "Call", "CallEvent", "CallLeg", "CallbackRequest", "Chapter", "ChapterNumber",
-    "Shift", "Volunteer", "Voicemail",
+    "InboundMessage", "Shift", "Volunteer", "Voicemail",
 ]

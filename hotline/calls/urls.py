@@ -8,6 +8,7 @@ from __future__ import annotations
 
 INCOMING = "/voice/incoming"
 STATUS = "/voice/status"
+SMS_INCOMING = "/sms/incoming"
 
 
 def absolute(public_url: str, path: str) -> str:

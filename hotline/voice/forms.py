@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
+from hotline.calls.texts import InboundText
 from hotline.logs.models import LegStatus
 
 _SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
@@ -73,6 +74,19 @@ def parse_inbound(form: Form) -> InboundCall:
     if caller is not None and not _NUMBER.fullmatch(caller):
         caller = None  # a SIP URI or client name: nothing to mask or ban by
     return InboundCall(call_sid=call_sid, to=to, caller=caller)
+
+
+def parse_inbound_text(form: Form) -> InboundText:
+    """/sms/incoming: the message, the hotline number and the sender."""
+    message_sid = _required(form, "MessageSid")
+    if not _SID.fullmatch(message_sid) or message_sid[:2] not in ("SM", "MM"):
+        raise FormError("MessageSid is not an SM or MM SID")
+    to = _required(form, "To")
+    sender = _required(form, "From")
+    if not _NUMBER.fullmatch(to) or not _NUMBER.fullmatch(sender):
+        raise FormError("To and From must be phone numbers")
+    return InboundText(message_sid=message_sid, to=to, sender=sender,
+                       body=(form.get("Body") or "")[:1600])
 
 
 def parse_status(form: Form, now: datetime) -> StatusEvent:

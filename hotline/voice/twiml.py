@@ -6,6 +6,7 @@ absolute under the configured public URL, the one Twilio signs its requests with
 
 from __future__ import annotations
 
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from hotline.calls import flow, legs, urls
@@ -183,4 +184,12 @@ def leg(decision: legs.LegAnswer, public_url: str) -> str:
 def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
+    return str(response)
+
+
+def text_reply(reply: str | None) -> str:
+    """Messaging TwiML: the reply, or an empty response (send nothing)."""
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
     return str(response)

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, request
 
 from hotline.app import app_runtime
-from hotline.calls import flow, legs, ringing, urls
+from hotline.calls import flow, legs, ringing, texts, urls
 from hotline.voice import forms, twiml
 from hotline.voice.signature import is_valid, signed_url
 
@@ -73,6 +73,16 @@ def incoming() -> Response:
     with runtime.transaction() as session:
         decision = flow.answer_incoming(session, runtime, inbound)
     return _xml(twiml.incoming(decision, _public()))
+
+
+@voice.post(urls.SMS_INCOMING)
+@twilio_webhook
+def incoming_text() -> Response:
+    text = forms.parse_inbound_text(request.form)
+    runtime = app_runtime()
+    with runtime.transaction() as session:
+        reply = texts.answer_text(session, runtime, text)
+    return _xml(twiml.text_reply(reply))
 
 
 @voice.post(urls.STATUS)

@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 
 ACCOUNT_SID = "AC" + "b" * 32
 INCOMING_PATH = "/voice/incoming"
-_FIRST_VERB = re.compile(rb"<Response>\s*<(\w+)")
+_TAG = re.compile(rb"<(\w+)")
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,13 @@ class Caller:
 
 
 class _Conn:
-    __slots__ = ("sock", "buf", "sent_at")
+    __slots__ = ("sock", "buf", "sent_at", "served")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buf = b""
         self.sent_at = 0.0
+        self.served = 0
 
 
 def _parse(buf: bytes) -> tuple[int, bytes, int, bool] | None:
@@ -121,6 +122,12 @@ def _parse(buf: bytes) -> tuple[int, bytes, int, bool] | None:
     return status, buf[end + 4: total], total, closes
 
 
+def _verbs(body: bytes) -> str:
+    """The TwiML's elements in order, e.g. 'Say+Enqueue', to tell the answers apart."""
+    tags = [t.decode() for t in _TAG.findall(body) if t not in (b"xml", b"Response")]
+    return "+".join(tags) or "(no TwiML)"
+
+
 def run_round(
     label: str,
     address: tuple[str, int],
@@ -129,9 +136,16 @@ def run_round(
     connections: int,
     warmup: float,
     duration: float,
+    per_connection: int,
 ) -> RoundResult:
     """Drive `connections` keep-alive connections for warmup + duration seconds; measure the
-    window after the warm-up only (requests sent in it and answered before it ends)."""
+    window after the warm-up only (requests sent in it and answered before it ends).
+
+    Each connection is closed and opened again after `per_connection` requests. A gunicorn
+    worker keeps the connections it accepted, and one worker can accept a whole burst of
+    them before the other wakes: with connections for life, one worker of two would serve
+    the round. Reconnecting lets whichever worker is free accept, as with Twilio's many
+    connections."""
     selector = selectors.DefaultSelector()
     conns: list[_Conn] = []
 
@@ -179,11 +193,12 @@ def run_round(
                 status, body, used, closes = parsed
                 done = time.perf_counter()
                 conn.buf = conn.buf[used:]
+                conn.served += 1
+                closes = closes or conn.served >= per_connection
                 if window_start <= conn.sent_at and done <= window_end:
                     latencies.append(done - conn.sent_at)
                     statuses[status] += 1
-                    match = _FIRST_VERB.search(body)
-                    verbs[match.group(1).decode() if match else "(no TwiML)"] += 1
+                    verbs[_verbs(body)] += 1
                     if status != 200 and not error_sample:
                         error_sample = f"{status} {body[:200].decode(errors='replace')}"
                 if closes:

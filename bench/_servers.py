@@ -21,7 +21,8 @@ WORKERS = 2
 THREADS = 4
 WORKER_CLASS = "gthread"
 TIMEOUT = 30
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+# `hotline serve`'s access log line, plus the worker's pid (%(p)s) to show the load spread.
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss %(p)s'
 _HEALTH_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
@@ -40,6 +41,17 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+
+    def spread(self) -> list[float]:
+        """Each worker's share of the requests in the access log, largest first."""
+        counts: dict[str, int] = {}
+        path = self.log_path.with_suffix(".access.log")
+        for line in path.read_text(errors="replace").splitlines():
+            if "/voice/incoming" in line:
+                pid = line.rsplit(" ", 1)[-1]
+                counts[pid] = counts.get(pid, 0) + 1
+        total = sum(counts.values()) or 1
+        return sorted((n / total for n in counts.values()), reverse=True)
 
     def stop(self) -> None:
         if self.process.poll() is None:

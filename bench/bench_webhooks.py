@@ -30,7 +30,8 @@ from types import FrameType
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _load import ACCOUNT_SID, Caller, RoundResult, run_round  # noqa: E402
-from _seed import analyze, callers_pool, seed_contacts, seed_roster  # noqa: E402
+from _profile import start_profiler  # noqa: E402
+from _seed import callers_pool, seed_contacts, seed_roster, vacuum_analyze  # noqa: E402
 from _servers import (  # noqa: E402
     THREADS,
     WORKER_CLASS,
@@ -78,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         _check_on_call(engine, len(roster.numbers))
         callers = callers_pool(privacy, 20_000, seed=2)
         _say(f"seeding {args.contacts:,} past contacts ...")
-        took = seed_contacts(engine, roster, callers, args.contacts, seed=3)
-        analyze(engine)
+        took = seed_contacts(database.url, roster, callers, args.contacts, seed=3)
+        vacuum_analyze(engine)
         _say(f"  {took:.0f} s")
         presence = WorkerPresence(args.redis_url, env["HOTLINE_QUEUE_NAME"])
 
@@ -95,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(hotline(f"hotline, {args.contacts:,} contacts"))
         grown = args.contacts * args.growth
         _say(f"growing past contacts to {grown:,} ...")
-        took = seed_contacts(engine, roster, callers, grown - args.contacts, seed=4)
-        analyze(engine)
+        took = seed_contacts(database.url, roster, callers, grown - args.contacts, seed=4)
+        vacuum_analyze(engine)
         _say(f"  {took:.0f} s")
         results.append(hotline(f"hotline, {grown:,} contacts"))
         results.append(bare("bare Flask (again)"))
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             presence.close()
         if created:
             database.drop()
+        if args.keep_logs:
+            shutil.copytree(tmp, args.keep_logs, dirs_exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -125,10 +128,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
     parser.add_argument("--connections", type=int, default=8,
                         help="keep-alive connections (default: one per gunicorn thread)")
+    parser.add_argument("--per-connection", type=int, default=50,
+                        help="requests on a connection before it is opened again")
     parser.add_argument("--chapters", type=int, default=500)
     parser.add_argument("--volunteers", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--growth", type=int, default=10, help="past contacts multiply by this")
+    parser.add_argument("--profile", choices=("cpu", "wall"),
+                        help="py-spy the hotline workers and print the hot spots (slows them)")
+    parser.add_argument("--keep-logs", type=Path, metavar="DIR",
+                        help="copy the server logs (and profiles) here at the end")
     parser.add_argument("--bare-only", action="store_true",
                         help="check the harness: one round against the bare app, no database")
     return parser
@@ -160,17 +169,28 @@ def _hotline_env(args: argparse.Namespace, url: str, token: str, tmp: Path) -> d
 def _round(args: argparse.Namespace, label: str, app: str, env: dict[str, str], tmp: Path,
            token: str, numbers: tuple[str, ...], seed: int) -> RoundResult:
     _say(f"round: {label} ({args.warmup:.0f} s warm-up, {args.duration:.0f} s measured)")
-    server: Server = start_server(re.sub(r"\W+", "-", label).strip("-"), app, env, tmp)
+    name = f"{seed}-" + re.sub(r"\W+", "-", label).strip("-")     # seed: the round's index
+    server: Server = start_server(name, app, env, tmp)
+    profiler = None
+    if args.profile and app.startswith("hotline"):
+        profiler = start_profiler(server.process.pid, args.warmup + args.duration,
+                                  tmp / f"{server.name}.pyspy.txt", wall=args.profile == "wall")
+        if profiler is None:
+            _say("  --profile: py-spy is not installed next to this Python")
     try:
         caller = Caller(PUBLIC_URL, token, f"127.0.0.1:{server.port}", numbers, seed=seed)
         result = run_round(label, ("127.0.0.1", server.port), caller.request,
                            connections=args.connections, warmup=args.warmup,
-                           duration=args.duration)
+                           duration=args.duration, per_connection=args.per_connection)
         CALLERS_USED.update(caller.callers_used)
+        if profiler is not None:
+            print(f"\nprofile of the {label} workers (py-spy, {args.profile}):\n"
+                  f"{profiler.finish()}\n", flush=True)
     finally:
         server.stop()
+    spread = "/".join(f"{share:.0%}" for share in server.spread())
     _say(f"  {result.throughput:,.0f} req/s, p50 {result.percentile(50):.1f} ms, "
-         f"load generator {result.client_cpu:.0%} of one CPU")
+         f"load generator {result.client_cpu:.0%} of one CPU, requests per worker {spread}")
     return result
 
 

@@ -9,7 +9,9 @@ REST server this module serves (the app's `twilio.api_base_url`).
 
 from __future__ import annotations
 
+import os
 import tomllib
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import current_revisions, make_engine
@@ -69,6 +72,7 @@ class DrillResult:
     report: CallReport
     transcript: str
     record: dict[str, Any] | None   # the contact record the call would have left
+    live: bool = False              # against a served app, whose records are kept
 
 
 def caller_script(action: str, after: float = 40.0) -> Caller:
@@ -240,6 +244,7 @@ def run_live_drill(
     settings: Settings, scenario: Scenario, against: str, rest_port: int
 ) -> DrillResult:
     """Play the call in real time against a served app whose REST calls reach our stand-in."""
+    from hotline.standin.openapi import SPEC_ENV
     from hotline.standin.rest import create_rest_app, serve_rest
     from hotline.standin.simulator import Simulator
     from hotline.standin.transport import HttpTarget
@@ -251,8 +256,14 @@ def run_live_drill(
     with _rolled_back(settings) as conn, Session(conn) as session:
         book = _phone_book(session, scenario, start)
         label = _labels(session, scenario.from_)
-    board = Switchboard(RealClock(), settings.twilio.account_sid, phones=book)
-    rest = create_rest_app(board, settings.twilio.auth_token, spec_path=None)
+    # Fresh SIDs each run: the served app keeps its records, and a repeated SID would be
+    # taken for a retry of an earlier drill's call.
+    board = Switchboard(RealClock(), settings.twilio.account_sid, phones=book,
+                        seed=uuid.uuid4().hex)
+    # With Twilio's OpenAPI description at hand, every REST request the app makes is checked.
+    spec = os.environ.get(SPEC_ENV)
+    rest = create_rest_app(board, settings.twilio.auth_token,
+                           spec_path=Path(spec) if spec else None)
     try:
         base_url, stop = serve_rest(rest, port=rest_port)
     except OSError as exc:
@@ -263,4 +274,20 @@ def run_live_drill(
         report = sim.call(scenario.from_, scenario.to, scenario.caller)
     finally:
         stop()
-    return DrillResult(report=report, transcript=sim.transcript, record=None)
+    return DrillResult(report=report, transcript=sim.transcript,
+                       record=_served_record(settings, report.sid), live=True)
+
+
+def _served_record(settings: Settings, call_sid: str) -> dict[str, Any] | None:
+    """The contact record the served app wrote, if this process can read its database."""
+    from hotline.logs.contacts import contact_for
+
+    engine = make_engine(settings.database.url)
+    try:
+        with Session(engine) as session:
+            row = contact_for(session, call_sid)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return row.as_json() if row is not None else None

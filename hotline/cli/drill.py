@@ -129,4 +129,7 @@ def _print(result: DrillResult, fmt: str) -> None:
                + (f" after {wait:.0f} s" if wait is not None else ""))
     for leg in record.get("legs", []):
         click.echo(f"  rang {leg['volunteer']}: {leg['outcome']}")
-    click.echo("(drill: nothing was written to the contact log)")
+    if result.live:
+        click.echo("(live drill: the served app kept this record in its contact log)")
+    else:
+        click.echo("(drill: nothing was written to the contact log)")

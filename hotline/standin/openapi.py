@@ -7,7 +7,6 @@ ships it. `load_spec` parses it once per process.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import shutil
@@ -29,6 +28,8 @@ from openapi_core.validation.request.exceptions import (
 )
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, MultiDict
+
+from hotline.standin.suggest import did_you_mean
 
 SPEC_ENV = "HOTLINE_TWILIO_OPENAPI"
 # Pinned so a new package release cannot change what the tests check against.
@@ -137,7 +138,7 @@ class TwilioSpec:
         for key in form:
             # openapi-core drops undeclared form keys silently, so they are checked here.
             if key not in declared:
-                hint = _did_you_mean(key, declared)
+                hint = did_you_mean(key, declared)
                 return SpecViolation(
                     key, f"Unknown parameter '{key}': Twilio's API does not define it{hint}"
                 )
@@ -215,14 +216,6 @@ class _WireRequest:
         self.body = body
         self.content_type = content_type
         self.parameters = RequestParameters(header=headers)
-
-
-def _did_you_mean(word: str, choices: frozenset[str]) -> str:
-    lowered = {choice.lower(): choice for choice in choices}
-    if word.lower() in lowered:
-        return f" (did you mean '{lowered[word.lower()]}'?)"
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _parameter_of(schema_error: Any) -> str:

@@ -10,7 +10,6 @@ module's source is parsed (not executed) with `ast`, once per process.
 from __future__ import annotations
 
 import ast
-import difflib
 import importlib.util
 import re
 import xml.etree.ElementTree as ET
@@ -21,6 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from twilio.twiml import TwiML, lower_camel
+
+from hotline.standin.suggest import did_you_mean
 
 ROOT_CLASS = "VoiceResponse"
 XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
@@ -127,7 +128,7 @@ def _check(
         if name not in attributes:
             raise TwimlError(
                 f"TwiML <{tag}> has attribute '{name}' that twilio-python does not know"
-                f"{_did_you_mean(name, attributes)}, at {where}"
+                f"{did_you_mean(name, attributes)}, at {where}"
             )
         if PYTHON_SEQUENCE.match(value):
             raise TwimlError(
@@ -160,16 +161,8 @@ def _misplaced(tag: str, parent: str, rule: ElementRule, vocabulary: Vocabulary,
         )
     return (
         f"TwiML element <{tag}> is unknown to twilio-python"
-        f"{_did_you_mean(tag, frozenset(rule.children))}, at {at}"
+        f"{did_you_mean(tag, frozenset(rule.children))}, at {at}"
     )
-
-
-def _did_you_mean(word: str, choices: frozenset[str]) -> str:
-    lowered = {choice.lower(): choice for choice in choices}
-    if word.lower() in lowered:
-        return f" (did you mean '{lowered[word.lower()]}'?)"
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _wire_name(keyword: str) -> str:

@@ -47,8 +47,6 @@ def served(clean_database_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     assert imported.returncode == 0, imported.stderr
     environ = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     environ.update(env, PYTHONPATH=str(ROOT))
-    if "HOTLINE_TWILIO_OPENAPI" in os.environ:
-        environ["HOTLINE_TWILIO_OPENAPI"] = os.environ["HOTLINE_TWILIO_OPENAPI"]
     server = subprocess.Popen(
         [sys.executable, "-m", "hotline", "serve", "--port", str(app_port), "--workers", "2"],
         cwd=tmp_path, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -73,7 +71,8 @@ def served(clean_database_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_live_drill_against_the_served_app(served: dict[str, str], tmp_path: Path) -> None:
     env = {k: v for k, v in served.items() if k != "REST_PORT"}
     if "HOTLINE_TWILIO_OPENAPI" in os.environ:
-        env["HOTLINE_TWILIO_OPENAPI"] = os.environ["HOTLINE_TWILIO_OPENAPI"]
+        spec = Path(os.environ["HOTLINE_TWILIO_OPENAPI"]).resolve()
+        env["HOTLINE_TWILIO_OPENAPI"] = str(spec)
     result = run(
         ["drill", "call", "--to", "+13125550100", "--against", served["HOTLINE_APP_PUBLIC_URL"],
          "--rest-port", served["REST_PORT"], "--caller", "hangs-up", "--caller-after", "14"],

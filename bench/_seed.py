@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import signal
 import time
 import uuid
 from dataclasses import dataclass
@@ -139,8 +140,15 @@ def seed_contacts(url: str, roster: Roster, callers: list[tuple[str, str, str]],
          first_call + k * share, first_leg + k * share * 3)
         for k in range(processes) if count > k * share
     ]
-    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+    # The children take the default SIGTERM back: the bench's own handler is for its process.
+    pool = multiprocessing.get_context("fork").Pool(
+        len(jobs), initializer=signal.signal, initargs=(signal.SIGTERM, signal.SIG_DFL))
+    try:
         pool.starmap(_insert_contacts, jobs)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
     engine = make_engine(url)
     fix_sequences(engine, ("calls", "call_legs"))
     engine.dispose()

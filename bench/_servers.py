@@ -182,5 +182,6 @@ class WorkerPresence:
 
     def close(self) -> None:
         self.empty()
+        self.queue.delete(delete_jobs=True)
         self.worker.register_death()
         self.redis.delete(self.worker.key)

@@ -20,7 +20,7 @@ from hotline.bans import is_banned
 from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
 from hotline.calls.planning import Strategy, plan_from_json, plan_ring, plan_to_json
 from hotline.logs import records
-from hotline.logs.models import Call, CallLeg, Outcome, Phase
+from hotline.logs.models import Call, CallLeg, LegStatus, Outcome, Phase
 from hotline.roster.models import Chapter
 from hotline.roster.store import chapter_for_number
 from hotline.runtime import Runtime
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # Ringing that has not reached a single phone this long after the caller queued is
 # taken as "ringing cannot start" (no worker, REST refused): fall back to a plain <Dial>.
 RING_START_GRACE_SECONDS = 20
+# A claimed caller is dequeued within seconds of the volunteer's "1" ("Connecting you now",
+# then <Dial><Queue>). A hold request this long after the claim means no bridge is coming.
+BRIDGE_GRACE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,9 @@ def on_hold(session: Session, runtime: Runtime, call_id: int, queue_time: int) -
     call, chapter = load_call(session, call_id)
     music = HoldMusic(_speech(chapter), chapter.hold_message)
     if call.phase == Phase.ANSWERED:
-        return music            # a volunteer is about to dequeue the caller
+        if not _bridge_failed(call, runtime.clock()):
+            return music        # a volunteer is about to dequeue the caller
+        _reopen(session, call)
     if call.phase != Phase.HOLDING:
         return Leave()
     never_rang = not any(leg.call_sid for leg in call.legs)
@@ -200,6 +205,29 @@ def on_hold(session: Session, runtime: Runtime, call_id: int, queue_time: int) -
     if call.waves_spent or waited_out:
         return _leave(session, call) or music
     return music
+
+
+def _bridge_failed(call: Call, now: datetime) -> bool:
+    """The claiming volunteer is gone, or has had ample time, and the caller still holds."""
+    leg = next((leg for leg in call.legs if leg.id == call.answered_leg_id), None)
+    if leg is None or LegStatus(leg.status).ended:
+        return True
+    since = (now - call.answered_at).total_seconds() if call.answered_at else 0.0
+    return since > BRIDGE_GRACE_SECONDS
+
+
+def _reopen(session: Session, call: Call) -> None:
+    """Put a caller whose claim never bridged back to holding; the waves carry on."""
+    from hotline.calls.legs import maybe_advance
+
+    leg = records.reopen(session, call)
+    if leg is None:
+        return
+    log.warning("call %s: leg %s accepted but never bridged; the caller holds again",
+                call.call_sid, leg.id)
+    if not LegStatus(leg.status).ended:
+        jobs.enqueue(session, jobs.STOP_LEGS, call.id, 0, key=f"stop-{call.id}-reopen-{leg.id}")
+    maybe_advance(session, call, call.current_wave)
 
 
 def _leave(session: Session, call: Call, *, plain_dial: bool = False) -> Leave | None:
@@ -219,6 +247,9 @@ def after_queue(
     if result in (QueueResult.BRIDGED, QueueResult.BRIDGING_IN_PROGRESS):
         return Goodbye(speech, "ended")
     if result is QueueResult.HANGUP:
+        if call.phase == Phase.ANSWERED:
+            # Hung up in the queue: a claim made in the meantime never reached them.
+            records.reopen(session, call)
         caller_gone(session, call, runtime.clock())
         return Goodbye(speech, "ended")
     if call.phase == Phase.HOLDING:   # queue error or redirect: never strand the caller

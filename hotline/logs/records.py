@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -126,6 +126,34 @@ def claim(session: Session, call: Call, leg: CallLeg, at: datetime) -> bool:
     return won
 
 
+def reopen(session: Session, call: Call) -> CallLeg | None:
+    """Undo a claim that never bridged: the caller holds again; the leg that claimed, or None.
+
+    The volunteer pressed 1 and was gone before the queue was dialled (hung up, lost
+    signal): the caller is still in the queue and nobody is coming.
+    """
+    leg_id = call.answered_leg_id
+    result = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.phase == Phase.ANSWERED.value,
+               Call.answered_leg_id == leg_id)
+        .values(phase=Phase.HOLDING.value, answered_leg_id=None, answered_at=None,
+                talk_seconds=None,
+                outcome=case((Call.outcome == Outcome.ANSWERED.value, None),
+                             else_=Call.outcome))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(call)
+    if _rowcount(result) != 1 or leg_id is None:
+        return None
+    leg = session.get(CallLeg, leg_id)
+    if leg is not None:
+        leg.answered_at = None
+        if leg.outcome is not None:
+            leg.outcome = LegOutcome.FAILED.value
+    return leg
+
+
 def advance_wave(session: Session, call: Call, from_wave: int, waves: int) -> int | None:
     """Move the call past `from_wave`; the next wave's number, None if spent or already moved."""
     spent = from_wave + 1 >= waves
@@ -230,7 +258,8 @@ def leg_outcome(leg: CallLeg, status: LegStatus) -> LegOutcome:
     """The export's word for an ended leg: what the volunteer did, else what the network said."""
     screen = Screen(leg.screen)
     if screen is Screen.ACCEPTED:
-        return LegOutcome.ANSWERED
+        # Accepted but never bridged (the claim was undone): the connection failed.
+        return LegOutcome.ANSWERED if leg.call.answered_leg_id == leg.id else LegOutcome.FAILED
     if screen in (Screen.DECLINED, Screen.LATE):
         return LegOutcome.DECLINED
     if status is LegStatus.COMPLETED:

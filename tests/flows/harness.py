@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -101,7 +102,10 @@ def hotline(
     sim = Simulator(WsgiTarget(app, TEST_PUBLIC_URL, TEST_AUTH_TOKEN), board,
                     voice_url=f"{TEST_PUBLIC_URL}/voice/incoming")
     if run_jobs:
-        sim.on_advance(lambda now: runner.run_due(now) and None)
+        def run_jobs_due(now: datetime) -> None:
+            runner.run_due(now)
+
+        sim.on_advance(run_jobs_due)
     return Hotline(runtime, app, board, sim, runner)
 
 

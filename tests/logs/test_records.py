@@ -91,8 +91,8 @@ def test_claim_has_one_winner_across_connections(clean_database_url: str) -> Non
     for t in threads:
         t.join()
     with Session(engine) as session:
-        call = session.get(Call, call_id)
-        assert call is not None
-        assert len(won) == 1 and call.answered_leg_id == won[0]
-        assert call.phase == Phase.ANSWERED and call.outcome == Outcome.ANSWERED
+        final = session.get(Call, call_id)
+        assert final is not None
+        assert len(won) == 1 and final.answered_leg_id == won[0]
+        assert final.phase == Phase.ANSWERED and final.outcome == Outcome.ANSWERED
     engine.dispose()

@@ -110,7 +110,7 @@ def test_stop_legs_stops_all_but_the_winner_and_is_safe_twice(
     ring_wave(call_id, 0)
     first, *others = legs(runtime)
     stop_legs(call_id, first.id)
-    assert sorted(telephony.stopped) == sorted(leg.call_sid for leg in others)
+    assert sorted(telephony.stopped) == sorted(str(leg.call_sid) for leg in others)
     assert first.call_sid not in telephony.stopped
     with runtime.transaction() as session:       # the network confirms one stop
         leg = session.get(CallLeg, others[0].id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import jobs
@@ -149,7 +150,17 @@ def maybe_advance(session: Session, call: Call, wave: int) -> None:
     """Start the next wave once every leg of `wave` ended without an accept."""
     if call.phase != Phase.HOLDING or call.current_wave != wave or call.waves_spent:
         return
-    if any(not LegStatus(leg.status).ended for leg in call.legs if leg.wave == wave):
+    # Two legs of a wave ending at once, in two transactions, would each see the other still
+    # ringing and neither advance: lock the call, then read the legs as committed now.
+    session.execute(select(Call.id).where(Call.id == call.id).with_for_update())
+    session.refresh(call)
+    if call.phase != Phase.HOLDING or call.current_wave != wave or call.waves_spent:
+        return
+    legs = session.scalars(
+        select(CallLeg).where(CallLeg.call_id == call.id, CallLeg.wave == wave)
+        .execution_options(populate_existing=True)
+    )
+    if any(not LegStatus(leg.status).ended for leg in legs):
         return
     following = records.advance_wave(session, call, wave, len(call.plan))
     if following is not None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session
 
+from hotline.calls.legs import maybe_advance
 from hotline.db import make_engine
 from hotline.logs import records
-from hotline.logs.models import Call, CallLeg, Outcome, Phase
+from hotline.logs.models import Call, CallLeg, LegStatus, Outcome, Phase
 from hotline.privacy import Privacy
 from hotline.roster.models import Chapter, Volunteer
 from hotline.runtime import Runtime
+from tests.conftest import on_postgres
 
 AT = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
 
@@ -95,4 +98,45 @@ def test_claim_has_one_winner_across_connections(clean_database_url: str) -> Non
         assert final is not None
         assert len(won) == 1 and final.answered_leg_id == won[0]
         assert final.phase == Phase.ANSWERED and final.outcome == Outcome.ANSWERED
+    engine.dispose()
+
+
+@pytest.mark.skipif(not on_postgres(), reason="SQLite runs one writer at a time: no race")
+def test_last_legs_of_a_wave_ending_at_once_advance_it(clean_database_url: str) -> None:
+    """Both legs of a wave ring out together, each callback in its own transaction."""
+    engine = make_engine(clean_database_url)
+    privacy = Privacy("test-privacy-key-0123456789")
+    with Session(engine) as session, session.begin():
+        call = make_call(session, privacy, "CA" + "8" * 32)
+        call.plan = [{"tier": 1, "volunteers": []}, {"tier": 2, "volunteers": []}]
+        leg_ids = []
+        for n in range(2):
+            volunteer = Volunteer(name=f"V{n}", phone=f"+1617555030{n}")
+            session.add(volunteer)
+            session.flush()
+            leg = CallLeg(call_id=call.id, volunteer_id=volunteer.id, engaged=True,
+                          status="ringing", call_sid=f"CA{n:032d}")
+            session.add(leg)
+            session.flush()
+            leg_ids.append(leg.id)
+        call_id = call.id
+    barrier = threading.Barrier(len(leg_ids))
+
+    def ring_out(leg_id: int) -> None:
+        with Session(engine) as session, session.begin():
+            leg = session.get(CallLeg, leg_id)
+            assert leg is not None
+            records.record_leg_status(session, leg, LegStatus.NO_ANSWER, AT)
+            barrier.wait()          # each has ended its own leg; neither has committed
+            maybe_advance(session, leg.call, 0)
+
+    threads = [threading.Thread(target=ring_out, args=(leg_id,)) for leg_id in leg_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as session:
+        final = session.get(Call, call_id)
+        assert final is not None
+        assert final.current_wave == 1 and not final.waves_spent
     engine.dispose()

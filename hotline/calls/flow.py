@@ -195,6 +195,10 @@ def on_hold(session: Session, runtime: Runtime, call_id: int, queue_time: int) -
         _reopen(session, call)
     if call.phase != Phase.HOLDING:
         return Leave()
+    from hotline.calls.legs import end_overdue_legs, ensure_wave_rings
+
+    end_overdue_legs(session, call, chapter.ring_timeout_seconds, runtime.clock())
+    ensure_wave_rings(session, call)
     never_rang = not any(leg.call_sid for leg in call.legs)
     waited_out = queue_time >= (chapter.max_wait_seconds or 90)
     if never_rang and (call.waves_spent or queue_time >= RING_START_GRACE_SECONDS or waited_out):

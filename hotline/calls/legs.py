@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,12 +12,16 @@ from sqlalchemy.orm import Session
 from hotline import jobs
 from hotline.calls.events import StatusEvent
 from hotline.calls.flow import Speech
-from hotline.logs import records
+from hotline.logs import records, stale
 from hotline.logs.models import Call, CallLeg, LegStatus, Phase, Screen
 from hotline.roster.models import Chapter
 from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# After its ring timeout a leg reports within seconds, or within ~15 s if it picked up
+# (prompt, screen timeout). Past this margin its callbacks were lost: stop waiting.
+OVERDUE_MARGIN_SECONDS = 45
 
 
 @dataclass(frozen=True)
@@ -168,3 +173,35 @@ def maybe_advance(session: Session, call: Call, wave: int) -> None:
                      key=f"ring-{call.id}-{following}")
     else:
         log.info("call %s: every wave rang out", call.call_sid)
+
+
+def end_overdue_legs(session: Session, call: Call, ring_timeout: int, now: datetime) -> bool:
+    """Close the current wave's legs that should have reported long ago, then move on.
+
+    A lost final callback (or a ring job that died after writing its legs) would otherwise
+    hold the wave open: the later tiers never ring and the caller waits for nothing.
+    """
+    if call.phase != Phase.HOLDING or call.waves_spent:
+        return False
+    limit = timedelta(seconds=ring_timeout + OVERDUE_MARGIN_SECONDS)
+    overdue = [leg for leg in call.legs if leg.wave == call.current_wave
+               and not LegStatus(leg.status).ended and now - leg.created_at > limit]
+    for leg in overdue:
+        log.warning("call %s: leg %s never reported its end; closing it", call.call_sid, leg.id)
+        leg.stop_requested_at = leg.stop_requested_at or now
+        records.end_leg(session, leg, stale.closing_status(leg), now)
+    if not overdue:
+        return False
+    session.flush()
+    maybe_advance(session, call, call.current_wave)
+    return True
+
+
+def ensure_wave_rings(session: Session, call: Call) -> None:
+    """Queue the current wave's ring job again if it has placed nothing (safe to run twice)."""
+    if call.phase != Phase.HOLDING or call.waves_spent:
+        return
+    if any(leg.wave == call.current_wave for leg in call.legs):
+        return
+    jobs.enqueue(session, jobs.RING_WAVE, call.id, call.current_wave,
+                 key=f"ring-{call.id}-{call.current_wave}")

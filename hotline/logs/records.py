@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.logs import stale
 from hotline.logs.models import (
     Call,
     CallbackRequest,
@@ -187,13 +188,37 @@ def record_leg_intent(
         created_at=at, engaged=True,
     )
     try:
-        with session.begin_nested():
-            session.add(leg)
-    except IntegrityError:
+        for attempt in range(2):
+            try:
+                with session.begin_nested():
+                    session.add(leg)
+                return leg
+            except IntegrityError:
+                if attempt or not release_stale(session, volunteer_id, at):
+                    return None
         return None
     finally:
         session.expire(call, ["legs"])
-    return leg
+
+
+def release_stale(session: Session, volunteer_id: int, now: datetime) -> bool:
+    """Close the volunteer's engaged leg if its last callback was lost; True if freed."""
+    leg = session.scalar(
+        select(CallLeg).where(CallLeg.volunteer_id == volunteer_id, CallLeg.engaged.is_(True))
+        .with_for_update()
+    )
+    if leg is None:
+        return True
+    call = leg.call
+    if not stale.is_stale(leg, call, now):
+        return False
+    talked = call.talk_seconds
+    end = stale.known_end(leg, call)
+    end_leg(session, leg, stale.closing_status(leg), end or now)
+    if end is None:
+        call.talk_seconds = talked      # no honest end time: leave talk time unknown
+    session.flush()
+    return True
 
 
 def record_leg_sid(session: Session, leg: CallLeg, call_sid: str) -> None:

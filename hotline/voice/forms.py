@@ -14,6 +14,7 @@ from hotline.logs.models import LegStatus
 
 _SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 _DIGITS = re.compile(r"[0-9*#]{0,32}")
+_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")     # printable ASCII: no NUL, no spaces
 _NUMBER = re.compile(r"\+?[0-9]{2,15}")
 # What Twilio puts in From when the caller withholds their number.
 _WITHHELD = {"anonymous", "restricted", "unknown", "unavailable", "private", "+266696687",
@@ -50,7 +51,7 @@ def _int(form: Form, name: str, *, required: bool) -> int | None:
         if required:
             raise FormError(f"{name} is required")
         return None
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:   # not '²' or '١
         raise FormError(f"{name} must be a whole number")
     return int(value)
 
@@ -148,7 +149,7 @@ def parse_recording(form: Form, *, completed: bool) -> Recording | None:
         return None
     sid = _sid(form, "RecordingSid", "RE")
     url = _required(form, "RecordingUrl")
-    if not url.startswith(("https://", "http://")):
+    if not _URL.fullmatch(url):
         raise FormError("RecordingUrl must be an http(s) URL")
     duration = _int(form, "RecordingDuration", required=False) or 0
     if completed:

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 voice = Blueprint("voice", __name__)
 
+# Row ids are 32-bit integers (SQLite and PostgreSQL both reject larger ones, with a 500).
+MAX_ID = 2**31 - 1
+
 View = Callable[..., Response | tuple[str, int]]
 
 
@@ -45,6 +48,8 @@ def twilio_webhook(view: View) -> View:
             log.warning("refused %s %s: bad or missing X-Twilio-Signature", request.method,
                         request.path)
             abort(403, "signature does not verify")
+        if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in kwargs.values()):
+            abort(404, "no such call")      # beyond any row id (and the database's integer)
         try:
             return view(*args, **kwargs)
         except forms.FormError as exc:

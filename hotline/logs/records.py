@@ -287,6 +287,8 @@ def leg_outcome(leg: CallLeg, status: LegStatus) -> LegOutcome:
         return LegOutcome.ANSWERED if leg.call.answered_leg_id == leg.id else LegOutcome.FAILED
     if screen in (Screen.DECLINED, Screen.LATE):
         return LegOutcome.DECLINED
+    if screen is Screen.NONE and leg.stop_requested_at is not None:
+        return LegOutcome.CANCELED      # we hung it up (taken, caller gone): not their choice
     if status is LegStatus.COMPLETED:
         # Picked up but never accepted: a voicemail box (timed out) rings out as no_answer;
         # a person hanging up on the prompt has declined.

@@ -54,3 +54,17 @@ def test_caller_gone_before_the_bridge_is_abandoned(make_runtime: RuntimeFactory
     row = line.contact(report.sid)
     assert row.outcome is Outcome.ABANDONED
     assert row.answered_by is None and row.talk_seconds is None
+
+
+def test_volunteer_stopped_at_the_prompt_is_canceled_not_declined(
+    make_runtime: RuntimeFactory,
+) -> None:
+    # Ann picks up first but is still listening to the prompt when Bob presses 1.
+    line = hotline(make_runtime, {ANN: answers(after=2, think=20), BOB: answers(after=3)})
+    seed_chapter(line.runtime, {1: [ANN, BOB]})
+    report = line.sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=300),
+                           status_callback=status_url())
+    assert report.bridged_to == BOB and report.leg(ANN).digits == ()
+    assert report.leg(ANN).status == "completed"        # she had answered; we hung up
+    row = line.contact(report.sid)
+    assert [leg.outcome for leg in row.legs] == [LegOutcome.CANCELED, LegOutcome.ANSWERED]

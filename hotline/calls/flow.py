@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -290,7 +290,8 @@ def on_dialled(
         now = runtime.clock()
         call.phase = Phase.FINISHED.value
         call.talk_seconds = result.duration_seconds
-        call.answered_at = call.answered_at or now
+        # The action comes when the talk is over: the answer was DialCallDuration earlier.
+        call.answered_at = call.answered_at or now - timedelta(seconds=result.duration_seconds)
         records.set_outcome(session, call, Outcome.ANSWERED)
         return Goodbye(_speech(chapter), "ended")
     return Menu(call.id, _speech(chapter))

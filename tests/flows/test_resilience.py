@@ -113,6 +113,7 @@ def test_plain_dial_when_ringing_cannot_start(make_runtime: RuntimeFactory) -> N
     assert all(leg.from_ == HOTLINE for leg in report.legs)
     row = line.contact(report.sid)
     assert row.outcome is Outcome.ANSWERED and row.talk_seconds == 50
+    assert row.seconds_to_answer is not None and 20 <= row.seconds_to_answer < 45
 
 
 def test_every_url_handed_to_twilio_refuses_unsigned_requests(

@@ -60,6 +60,13 @@ def _place(runtime: Runtime, leg_id: int) -> bool:
         leg = session.get(CallLeg, leg_id)
         if leg is None or leg.call_sid is not None or leg.status != LegStatus.INTENT:
             return False                      # placed before (a retry), or already heard of
+        if leg.attempts > 0:
+            # An earlier run died after asking for this call: it may be ringing. Dialling
+            # again could ring the volunteer twice; its status callback will bring the SID,
+            # or the hold loop closes the leg as overdue.
+            log.warning("leg %s: an earlier attempt may have placed it; not dialling again",
+                        leg_id)
+            return False
         call = leg.call
         if call.phase != Phase.HOLDING:
             records.end_leg(session, leg, LegStatus.CANCELED, runtime.clock())

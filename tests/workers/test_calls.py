@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sqlalchemy import select
 
 from hotline import jobs
@@ -119,3 +121,24 @@ def test_stop_legs_stops_all_but_the_winner_and_is_safe_twice(
     telephony.stopped.clear()
     stop_legs(call_id, first.id)
     assert telephony.stopped == [others[1].call_sid]
+
+
+class DiesAfterDialling(RecordingTelephony):
+    """The request reaches the network, then the worker dies before storing the SID."""
+
+    def place_call(self, call: OutboundCall) -> str:
+        super().place_call(call)
+        raise RuntimeError("worker killed")
+
+
+def test_retried_ring_job_never_dials_a_leg_twice(make_runtime: RuntimeFactory) -> None:
+    telephony = DiesAfterDialling()
+    runtime = make_runtime(telephony=telephony)
+    seed_chapter(runtime, {1: [ANN]})
+    call_id = start_call(runtime)
+    with pytest.raises(RuntimeError):
+        ring_wave(call_id, 0)
+    ring_wave(call_id, 0)                          # RQ retries the job
+    assert [c.to for c in telephony.placed] == [ANN]
+    (leg,) = legs(runtime)
+    assert leg.attempts == 1 and leg.engaged

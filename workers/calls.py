@@ -12,5 +12,8 @@ def ring_wave(call_id: int, wave_no: int) -> None:
 
 
 def stop_legs(call_id: int, except_leg_id: int = 0) -> None:
-    """STOP_LEGS: stop every other leg of the call (the winner's, `except_leg_id`, stays)."""
-    ringing.stop_legs(current(), call_id, except_leg_id)
+    """STOP_LEGS: stop every other leg of the call (the winner's, `except_leg_id`, stays).
+
+    Raises if a leg would not stop, so RQ retries the job (stopping twice is harmless).
+    """
+    ringing.stop_legs(current(), call_id, except_leg_id, strict=True)

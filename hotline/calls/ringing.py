@@ -107,8 +107,14 @@ def _place(runtime: Runtime, leg_id: int) -> bool:
     return True
 
 
-def stop_legs(runtime: Runtime, call_id: int, except_leg_id: int = 0) -> list[str]:
-    """Stop every leg of the call still ringing or talking, but `except_leg_id`."""
+def stop_legs(
+    runtime: Runtime, call_id: int, except_leg_id: int = 0, *, strict: bool = False
+) -> list[str]:
+    """Stop every leg of the call still ringing or talking, but `except_leg_id`.
+
+    With `strict`, raise TelephonyError once all were tried if any refused to stop, so
+    the job runner tries again (a stopped leg must not keep ringing).
+    """
     sids: list[str] = []
     with runtime.transaction() as session:
         call = session.get(Call, call_id)
@@ -123,13 +129,19 @@ def stop_legs(runtime: Runtime, call_id: int, except_leg_id: int = 0) -> list[st
                 continue
             leg.stop_requested_at = now
             sids.append(leg.call_sid)
-    _stop(runtime, sids)
+    failed = _stop(runtime, sids)
+    if strict and failed:
+        raise TelephonyError(f"could not stop {len(failed)} leg(s) of call {call_id}")
     return sids
 
 
-def _stop(runtime: Runtime, sids: list[str]) -> None:
+def _stop(runtime: Runtime, sids: list[str]) -> list[str]:
+    """Stop each call; the SIDs that could not be stopped."""
+    failed = []
     for sid in sids:
         try:
             runtime.telephony.stop_call(sid)
         except TelephonyError as exc:
             log.warning("could not stop leg %s: %s", sid, exc)
+            failed.append(sid)
+    return failed

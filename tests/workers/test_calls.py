@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from sqlalchemy import select
 
 from hotline import jobs
@@ -142,3 +141,30 @@ def test_retried_ring_job_never_dials_a_leg_twice(make_runtime: RuntimeFactory) 
     assert [c.to for c in telephony.placed] == [ANN]
     (leg,) = legs(runtime)
     assert leg.attempts == 1 and leg.engaged
+
+
+class StopFailsOnce(RecordingTelephony):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    def stop_call(self, call_sid: str) -> None:
+        if not self.refused:
+            self.refused = True
+            raise TelephonyError("HTTP 503")
+        super().stop_call(call_sid)
+
+
+def test_stop_job_fails_when_a_leg_would_not_stop_so_it_is_retried(
+    make_runtime: RuntimeFactory,
+) -> None:
+    telephony = StopFailsOnce()
+    runtime = make_runtime(telephony=telephony)
+    seed_chapter(runtime, {1: [ANN, BOB]})
+    call_id = start_call(runtime)
+    ring_wave(call_id, 0)
+    with pytest.raises(TelephonyError):
+        stop_legs(call_id, 0)
+    assert len(telephony.stopped) == 1             # the other leg was still stopped
+    stop_legs(call_id, 0)                          # the retry
+    assert sorted(set(telephony.stopped)) == sorted(str(leg.call_sid) for leg in legs(runtime))

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from hotline import jobs
-from hotline.bans import is_banned
+from hotline.bans import Ban
 from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
 from hotline.calls.planning import Strategy, plan_from_json, plan_ring, plan_to_json
 from hotline.logs import records
 from hotline.logs.models import Call, CallLeg, LegStatus, Outcome, Phase
-from hotline.roster.models import Chapter
-from hotline.roster.store import chapter_for_number
+from hotline.privacy import Privacy
+from hotline.roster.models import Chapter, ChapterNumber
 from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ RING_START_GRACE_SECONDS = 20
 # A claimed caller is dequeued within seconds of the volunteer's "1" ("Connecting you now",
 # then <Dial><Queue>). A hold request this long after the claim means no bridge is coming.
 BRIDGE_GRACE_SECONDS = 30
+# The ring job plans within a second of the call; past this the web process plans itself.
+PLAN_GRACE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -114,40 +116,97 @@ class Goodbye:
     reason: str                  # "callback", "voicemail", "no-message", "ended"
 
 
+@dataclass(frozen=True)
+class Line:
+    """What the webhook needs of the chapter owning a hotline number, read in one query."""
+
+    chapter_id: int
+    name: str
+    language: str
+    greeting: str
+    banned: bool
+
+
+def find_line(session: Session, privacy: Privacy, number: str, caller: str | None) -> Line | None:
+    """The chapter answering `number`, and whether `caller` is banned from it: one query."""
+    params = {"number": number, "caller_hash": privacy.digest(caller) if caller else ""}
+    row = session.execute(_LINE_QUERY, params).first()
+    if row is None:
+        return None
+    return Line(row.id, row.name, row.language or "en-US", row.greeting, bool(row.banned))
+
+
+def _line_query() -> Any:
+    # Built once: this runs on every incoming call.
+    banned = exists().where(
+        Ban.number_hash == bindparam("caller_hash"),
+        or_(Ban.chapter_id.is_(None), Ban.chapter_id == Chapter.id),
+    )
+    return (
+        select(Chapter.id, Chapter.name, Chapter.language, Chapter.greeting,
+               banned.label("banned"))
+        .join(ChapterNumber, ChapterNumber.chapter_id == Chapter.id)
+        .where(ChapterNumber.number == bindparam("number"))
+    )
+
+
+_LINE_QUERY = _line_query()
+
+
 def answer_incoming(session: Session, runtime: Runtime, inbound: InboundCall) -> Incoming:
-    """Find the chapter, write the call record, plan the ringing; a retried request replays."""
-    existing = session.scalar(select(Call).where(Call.call_sid == inbound.call_sid))
-    if existing is not None:
-        return _replay(session, runtime, existing)
+    """Write the call record and answer at once; the ring plan is made by the first ring job.
+
+    Twilio waits on this request, and so does the caller: it reads one row and writes one.
+    The plan is made for the instant the call came in (its started_at) by the RING_WAVE job
+    a moment later, and, should jobs not run at all, by the first hold-music request.
+    """
     at = runtime.clock()
-    chapter = chapter_for_number(session, inbound.to)
+    line = find_line(session, runtime.privacy, inbound.to, inbound.caller)
 
-    def record(chapter_id: int | None, phase: Phase, outcome: Outcome | None,
-               plan: list[dict[str, Any]] | None = None) -> Call:
-        call, _ = records.record_call(
+    def open_call(phase: Phase, outcome: Outcome | None) -> int | None:
+        return records.open_call(
             session, runtime.privacy, call_sid=inbound.call_sid, to_number=inbound.to,
-            caller=inbound.caller, started_at=at, chapter_id=chapter_id, phase=phase,
-            outcome=outcome, plan=plan)
-        return call
+            caller=inbound.caller, started_at=at, chapter_id=line.chapter_id if line else None,
+            phase=phase, outcome=outcome)
 
-    if chapter is None:
-        record(None, Phase.FINISHED, Outcome.UNKNOWN_NUMBER)
-        log.warning("call %s to %s: no chapter has this number", inbound.call_sid, inbound.to)
+    if line is None:
+        if open_call(Phase.FINISHED, Outcome.UNKNOWN_NUMBER) is not None:
+            log.warning("call %s to %s: no chapter has this number", inbound.call_sid, inbound.to)
         return UnknownNumber()
-    if is_banned(session, runtime.privacy, inbound.caller, chapter.id):
-        record(chapter.id, Phase.FINISHED, Outcome.REJECTED)
-        log.info("call %s to %s rejected: banned caller", inbound.call_sid, chapter.slug)
+    if line.banned:
+        if open_call(Phase.FINISHED, Outcome.REJECTED) is not None:
+            log.info("call %s rejected: banned caller", inbound.call_sid)
         return Rejected()
+    call_id = open_call(Phase.HOLDING, None)
+    if call_id is None:                 # a retried webhook: answer as the first time
+        call = session.scalar(select(Call).where(Call.call_sid == inbound.call_sid))
+        assert call is not None
+        return _replay(session, runtime, call)
+    jobs.enqueue(session, jobs.RING_WAVE, call_id, 0, key=f"ring-{call_id}-0")
+    return Holding(call_id, Speech(line.name, line.language), inbound.call_sid, line.greeting)
+
+
+def ensure_plan(session: Session, runtime: Runtime, call: Call) -> bool:
+    """Make and store the call's ring plan once; False if nobody is on call (caller told).
+
+    The plan is for the instant the call came in, whenever it is made, and is frozen
+    with the call: later rota edits do not change it.
+    """
+    if call.planned_at is not None:
+        return bool(call.plan)
+    chapter = session.get(Chapter, call.chapter_id) if call.chapter_id else None
+    if chapter is None:
+        raise LookupError(f"call {call.id} has no chapter")
     strategy = Strategy.SEQUENTIAL if chapter.ring_strategy == "sequential" else Strategy.ALL
-    plan = plan_ring(session, chapter.id, strategy, at)
-    if not plan:
-        call = record(chapter.id, Phase.LEFT, Outcome.NO_ONE_ON_CALL)
-        log.warning("call %s to %s: nobody on the rota", inbound.call_sid, chapter.slug)
-        return _nobody(runtime, call, chapter)
-    call = record(chapter.id, Phase.HOLDING, None, plan_to_json(plan))
-    session.flush()
-    jobs.enqueue(session, jobs.RING_WAVE, call.id, 0, key=f"ring-{call.id}-0")
-    return _holding(call, chapter)
+    plan = plan_ring(session, chapter.id, strategy, call.started_at)
+    call.plan = plan_to_json(plan)
+    call.planned_at = runtime.clock()
+    if plan:
+        return True
+    log.warning("call %s to %s: nobody on the rota", call.call_sid, chapter.slug)
+    if records.move_phase(session, call, Phase.HOLDING, Phase.LEFT):
+        records.set_outcome(session, call, Outcome.NO_ONE_ON_CALL)
+    return False
 
 
 def _replay(session: Session, runtime: Runtime, call: Call) -> Incoming:
@@ -156,7 +215,7 @@ def _replay(session: Session, runtime: Runtime, call: Call) -> Incoming:
         return UnknownNumber()
     if call.outcome == Outcome.REJECTED:
         return Rejected()
-    if not call.plan:
+    if call.planned_at is not None and not call.plan:
         return _nobody(runtime, call, chapter)
     return _holding(call, chapter)
 
@@ -195,6 +254,14 @@ def on_hold(session: Session, runtime: Runtime, call_id: int, queue_time: int) -
         _reopen(session, call)
     if call.phase != Phase.HOLDING:
         return Leave()
+    if call.planned_at is None:
+        if queue_time < PLAN_GRACE_SECONDS:
+            return music        # the first ring job is about to plan
+        # The ring job has not run (no worker, queue down): plan here and ring again.
+        log.warning("call %s: no ring plan after %s s; planning in the web process",
+                    call.call_sid, queue_time)
+        if not ensure_plan(session, runtime, call):
+            return Leave()
     from hotline.calls.legs import end_overdue_legs, ensure_wave_rings
 
     end_overdue_legs(session, call, chapter.ring_timeout_seconds, runtime.clock())
@@ -244,7 +311,7 @@ def _leave(session: Session, call: Call, *, plain_dial: bool = False) -> Leave |
 
 def after_queue(
     session: Session, runtime: Runtime, call_id: int, result: QueueResult
-) -> Menu | PlainDial | Goodbye:
+) -> Menu | PlainDial | Goodbye | NobodyOnCall:
     """The caller left the queue: bridged and done, hung up, or sent on by `Leave`."""
     call, chapter = load_call(session, call_id)
     speech = _speech(chapter)
@@ -259,6 +326,8 @@ def after_queue(
     if call.phase == Phase.HOLDING:   # queue error or redirect: never strand the caller
         records.move_phase(session, call, Phase.HOLDING, Phase.LEFT)
         jobs.enqueue(session, jobs.STOP_LEGS, call.id, 0, key=f"stop-{call.id}-0")
+    if call.planned_at is not None and not call.plan:
+        return _nobody(runtime, call, chapter)
     if call.plain_dial:
         numbers = _dial_targets(session, call)
         if numbers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from hotline.calls import urls
+from hotline.calls.flow import ensure_plan
 from hotline.calls.legs import maybe_advance
 from hotline.calls.planning import plan_from_json
 from hotline.calls.throttle import throttle_for
@@ -24,7 +25,15 @@ log = logging.getLogger(__name__)
 
 
 def ring_wave(runtime: Runtime, call_id: int, wave_no: int) -> list[int]:
-    """Ring every free volunteer of wave `wave_no`; returns the ids of the legs dialled."""
+    """Ring every free volunteer of wave `wave_no`; returns the ids of the legs dialled.
+
+    The first wave's job also makes the call's ring plan. If nobody is on call, the
+    caller's next hold-music request sends them on to the nobody-on-call message.
+    """
+    with runtime.transaction() as session:
+        call = session.get(Call, call_id)
+        if call is not None and call.phase == Phase.HOLDING:
+            ensure_plan(session, runtime, call)
     with runtime.transaction() as session:
         call = session.get(Call, call_id)
         if (call is None or call.phase != Phase.HOLDING or call.current_wave != wave_no

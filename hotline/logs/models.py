@@ -120,8 +120,11 @@ class Call(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     phase: Mapped[str] = mapped_column(String(16), default=Phase.HOLDING.value)
     outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
-    # The ring plan, frozen when the call came in: [{"tier": 1, "volunteers": [{"id", "name"}]}]
+    # The ring plan for the instant the call came in (started_at), made by the first ring
+    # job right after the webhook answered: [{"tier": 1, "volunteers": [{"id", "name"}]}].
+    # planned_at is None until then; a plan of [] made at planned_at means nobody was on call.
     plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     current_wave: Mapped[int] = mapped_column(Integer, default=0)
     waves_spent: Mapped[bool] = mapped_column(Boolean, default=False)
     plain_dial: Mapped[bool] = mapped_column(Boolean, default=False)

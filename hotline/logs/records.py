@@ -7,10 +7,13 @@ processes doing the same thing at once leave one result.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,6 +82,49 @@ def record_call(
         assert found is not None
         return found, False
     return call, True
+
+
+def open_call(
+    session: Session,
+    privacy: Privacy,
+    *,
+    call_sid: str,
+    to_number: str,
+    caller: str | None,
+    started_at: datetime,
+    chapter_id: int | None,
+    phase: Phase = Phase.HOLDING,
+    outcome: Outcome | None = None,
+) -> int | None:
+    """Write a new call's record in one statement; its id, or None if the CallSid exists.
+
+    The webhook's fast path: no ORM object, no read before the write, a statement built
+    once. A retried webhook (same CallSid) writes nothing and gets None.
+    """
+    values = {
+        "call_sid": call_sid, "chapter_id": chapter_id, "to_number": to_number,
+        "caller_cipher": privacy.encrypt(caller) if caller else "",
+        "caller_hash": privacy.digest(caller) if caller else "",
+        "caller_hint": mask(caller), "started_at": started_at, "phase": phase.value,
+        "outcome": outcome.value if outcome else None,
+    }
+    statement = _open_call_statement(session.get_bind().dialect.name)
+    return session.execute(statement, values).scalar()
+
+
+@functools.cache
+def _open_call_statement(dialect: str) -> Any:
+    table = cast(Table, Call.__table__)
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    columns = ("call_sid", "chapter_id", "to_number", "caller_cipher", "caller_hash",
+               "caller_hint", "started_at", "phase", "outcome")
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns}
+                | {"plan": [], "current_wave": 0, "waves_spent": False, "plain_dial": False})
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(table.c.id)
+    )
 
 
 def set_outcome(session: Session, call: Call, outcome: Outcome) -> bool:

@@ -35,16 +35,7 @@ def incoming(decision: flow.Incoming, public_url: str) -> str:
                      "try again. Goodbye.")
         response.hangup()
     elif isinstance(decision, flow.NobodyOnCall):
-        speech = decision.speech
-        text = (f"Thank you for calling {speech.chapter_name}. I'm sorry: nobody is on call "
-                "right now.")
-        if decision.hours_text:
-            text += f" Our volunteers are on call {decision.hours_text}."
-        _say(response, text, speech)
-        if decision.emergency_line:
-            _say(response, "If you are in danger or need help now, please call "
-                 f"{spoken_number(decision.emergency_line)}.", speech)
-        _menu(response, decision.call_id, speech, public_url)
+        _nobody(response, decision, public_url)
     else:
         speech = decision.speech
         greeting = decision.greeting or (
@@ -59,6 +50,19 @@ def incoming(decision: flow.Incoming, public_url: str) -> str:
             method="POST",
         )
     return str(response)
+
+
+def _nobody(response: VoiceResponse, decision: flow.NobodyOnCall, public_url: str) -> None:
+    speech = decision.speech
+    text = (f"Thank you for calling {speech.chapter_name}. I'm sorry: nobody is on call "
+            "right now.")
+    if decision.hours_text:
+        text += f" Our volunteers are on call {decision.hours_text}."
+    _say(response, text, speech)
+    if decision.emergency_line:
+        _say(response, "If you are in danger or need help now, please call "
+             f"{spoken_number(decision.emergency_line)}.", speech)
+    _menu(response, decision.call_id, speech, public_url)
 
 
 def hold(decision: flow.HoldMusic | flow.Leave) -> str:
@@ -96,10 +100,15 @@ def _record(response: VoiceResponse, call_id: int, speech: flow.Speech, public_u
     response.hangup()
 
 
-def after_queue(decision: flow.Menu | flow.PlainDial | flow.Goodbye, public_url: str) -> str:
+def after_queue(
+    decision: flow.Menu | flow.PlainDial | flow.Goodbye | flow.NobodyOnCall, public_url: str
+) -> str:
     response = VoiceResponse()
     if isinstance(decision, flow.Goodbye):
         return goodbye(decision)
+    if isinstance(decision, flow.NobodyOnCall):
+        _nobody(response, decision, public_url)
+        return str(response)
     if isinstance(decision, flow.PlainDial):
         return plain_dial(decision, public_url)
     _say(response, "I'm sorry, nobody is free to take your call right now.", decision.speech)

@@ -163,3 +163,26 @@ def test_callers_number_is_nowhere_in_clear(
         assert line.runtime.privacy.decrypt(call.caller_cipher) == CALLER
         assert call.caller_hash == line.runtime.privacy.digest(CALLER)
     assert LegOutcome.ANSWERED in {leg.outcome for leg in line.contact(answered.sid).legs}
+
+
+def test_nobody_on_call_is_told_even_if_no_job_ever_runs(make_runtime: RuntimeFactory) -> None:
+    line = hotline(make_runtime, run_jobs=False)     # the plan is made by the hold request
+    seed_chapter(line.runtime, {}, hours_text="weekday evenings")
+    report = line.sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=90),
+                           status_callback=status_url())
+    heard = " ".join(report.heard)
+    assert "nobody is on call" in heard and "weekday evenings" in heard
+    assert line.contact(report.sid).outcome is Outcome.NO_ONE_ON_CALL
+
+
+def test_plan_is_for_the_instant_the_call_came_in(make_runtime: RuntimeFactory) -> None:
+    """The ring job plans a moment after the webhook, for the call's own start time."""
+    line = hotline(make_runtime, {ANN: answers(after=3)})
+    seed_chapter(line.runtime, {1: [ANN], 2: [BOB]})
+    report = line.sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=120),
+                           status_callback=status_url())
+    with line.runtime.sessions() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == report.sid))
+        assert call is not None and call.planned_at is not None
+        assert call.planned_at >= call.started_at
+        assert [w["tier"] for w in call.plan] == [1, 2]

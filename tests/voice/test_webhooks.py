@@ -161,3 +161,24 @@ def test_leg_screen_and_claim_over_webhooks(app: Flask, rt: Runtime) -> None:
     # Pressing again (a retried request) still bridges; the record says answered once.
     again = parse(post(app, accept_path, {"CallSid": leg_sid, "Digits": "1"}).data)
     assert again.findtext("Dial/Queue") == SID
+
+
+def test_incoming_reads_one_row_and_writes_one(app: Flask, rt: Runtime) -> None:
+    """Twilio and the caller wait on this request: the slow work (planning) is in the job."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN")):
+            statements.append(statement.split()[0].upper())
+
+    engine = rt.sessions.kw["bind"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = post(app, "/voice/incoming", incoming_form(CallSid="CA" + "b" * 32))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert parse(response.data).find("Enqueue") is not None
+    assert statements == ["SELECT", "INSERT"]

@@ -45,45 +45,6 @@ _OUTCOME_RANK = {
 }
 
 
-def record_call(
-    session: Session,
-    privacy: Privacy,
-    *,
-    call_sid: str,
-    to_number: str,
-    caller: str | None,
-    started_at: datetime,
-    chapter_id: int | None,
-    phase: Phase = Phase.HOLDING,
-    outcome: Outcome | None = None,
-    plan: list[dict[str, Any]] | None = None,
-) -> tuple[Call, bool]:
-    """The call's record, written once; (record, created). A retried webhook finds the first."""
-    existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if existing is not None:
-        return existing, False
-    call = Call(
-        call_sid=call_sid,
-        chapter_id=chapter_id,
-        to_number=to_number,
-        caller_cipher=privacy.encrypt(caller) if caller else "",
-        caller_hash=privacy.digest(caller) if caller else "",
-        caller_hint=mask(caller),
-        started_at=started_at,
-        phase=phase.value,
-        outcome=outcome.value if outcome else None,
-        plan=plan or [],
-    )
-    try:
-        with session.begin_nested():
-            session.add(call)
-    except IntegrityError:  # the same CallSid written by a concurrent retry
-        found = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        assert found is not None
-        return found, False
-    return call, True
-
-
 def open_call(
     session: Session,
     privacy: Privacy,

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from hotline.db import make_engine
-from hotline.logs.models import Outcome
-from hotline.logs.records import record_call, record_leg_intent, set_outcome
+from hotline.logs.models import Call, Outcome
+from hotline.logs.records import open_call, record_leg_intent, set_outcome
 from hotline.models import Chapter, Volunteer
 from hotline.privacy import Privacy
 from tests.test_cli import run
@@ -31,11 +31,13 @@ def seed(url: str) -> None:
         ann = Volunteer(name="=HYPERLINK(evil)", phone="+16175550111")
         s.add_all([chapter, other, ann])
         s.flush()
-        call, _ = record_call(s, privacy, call_sid="CA" + "1" * 32, to_number="+16175550100",
-                              caller=CALLER, started_at=start, chapter_id=chapter.id)
+        call_id = open_call(s, privacy, call_sid="CA" + "1" * 32, to_number="+16175550100",
+                            caller=CALLER, started_at=start, chapter_id=chapter.id)
+        call = s.get(Call, call_id)
+        assert call is not None
         record_leg_intent(s, call, ann.id, ann.name, 0, start)
         set_outcome(s, call, Outcome.VOICEMAIL)
-        record_call(s, privacy, call_sid="CA" + "2" * 32, to_number="+13125550100",
+        open_call(s, privacy, call_sid="CA" + "2" * 32, to_number="+13125550100",
                     caller=None, started_at=start + timedelta(days=2), chapter_id=other.id,
                     outcome=Outcome.NO_ONE_ON_CALL)
     engine.dispose()

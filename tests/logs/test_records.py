@@ -24,10 +24,12 @@ def make_call(session: Session, privacy: Privacy, sid: str = "CA" + "d" * 32) ->
     chapter = Chapter(slug=f"c-{sid[-4:]}", name="C", timezone="UTC")
     session.add(chapter)
     session.flush()
-    call, created = records.record_call(
+    call_id = records.open_call(
         session, privacy, call_sid=sid, to_number="+16175550100", caller="+16175550199",
         started_at=AT, chapter_id=chapter.id)
-    assert created
+    assert call_id is not None
+    call = session.get(Call, call_id)
+    assert call is not None
     return call
 
 
@@ -48,14 +50,15 @@ def test_event_recorded_once(runtime: Runtime) -> None:
         assert records.record_event(session, sid, 3, "completed", AT)
 
 
-def test_record_call_keeps_the_number_encrypted(runtime: Runtime) -> None:
+def test_open_call_writes_once_and_keeps_the_number_encrypted(runtime: Runtime) -> None:
     with runtime.transaction() as session:
         call = make_call(session, runtime.privacy)
-        again, created = records.record_call(
+        again = records.open_call(
             session, runtime.privacy, call_sid=call.call_sid, to_number="+16175550100",
             caller="+16175550199", started_at=AT, chapter_id=call.chapter_id)
-        assert again.id == call.id and not created
+        assert again is None                       # a retried webhook writes nothing
         assert "6175550199" not in call.caller_cipher and call.caller_hint == "***0199"
+        assert runtime.privacy.decrypt(call.caller_cipher) == "+16175550199"
 
 
 def test_claim_has_one_winner_across_connections(clean_database_url: str) -> None:

@@ -1,7 +1,7 @@
 """calls: calls, legs, status callbacks, voicemails, call-back requests
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 06:10:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from hotline.db import UTCDateTime
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """inbound text messages
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27 06:01:28.321327
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from hotline.db import UTCDateTime
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

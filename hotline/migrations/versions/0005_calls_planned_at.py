@@ -1,7 +1,7 @@
 """calls planned_at
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-27 06:28:56.744561
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from hotline.db import UTCDateTime
 
-revision = "0006"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -84,7 +84,9 @@ def on_leg_answered(session: Session, runtime: Runtime, leg_id: int) -> LegAnswe
     """The volunteer's phone picked up (a person or a voicemail box): screen or connect."""
     leg, call, speech = _load(session, leg_id)
     if leg.screen == Screen.ACCEPTED:
-        return Connect(leg.id, speech, call.call_sid, call.id)
+        if call.phase == Phase.ANSWERED and call.answered_leg_id == leg.id:
+            return Connect(leg.id, speech, call.call_sid, call.id)   # a retried request
+        return CallerGone(speech)     # its claim was undone (never bridged): not again
     refusal = _refusal(call, leg, speech)
     if refusal is not None:
         return refusal
@@ -97,7 +99,9 @@ def on_leg_digits(session: Session, runtime: Runtime, leg_id: int, digits: str) 
     """The volunteer pressed a key at the screen: 1 claims the caller, anything else declines."""
     leg, call, speech = _load(session, leg_id)
     if leg.screen == Screen.ACCEPTED:
-        return Connect(leg.id, speech, call.call_sid, call.id)
+        if call.phase == Phase.ANSWERED and call.answered_leg_id == leg.id:
+            return Connect(leg.id, speech, call.call_sid, call.id)   # a retried request
+        return CallerGone(speech)     # its claim was undone (never bridged): not again
     if digits != "1":
         if leg.screen == Screen.NONE:
             leg.screen = Screen.DECLINED.value

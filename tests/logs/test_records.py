@@ -143,3 +143,24 @@ def test_last_legs_of_a_wave_ending_at_once_advance_it(clean_database_url: str) 
         assert final is not None
         assert final.current_wave == 1 and not final.waves_spent
     engine.dispose()
+
+
+def test_a_leg_whose_claim_was_undone_never_connects_again(runtime: Runtime) -> None:
+    from hotline.calls.legs import CallerGone, Connect, on_leg_digits
+
+    with runtime.transaction() as session:
+        call = make_call(session, runtime.privacy, "CA" + "e" * 32)
+        ann = Volunteer(name="Ann", phone="+16175550111")
+        session.add(ann)
+        session.flush()
+        leg = records.record_leg_intent(session, call, ann.id, ann.name, 0, AT)
+        assert leg is not None
+        first = on_leg_digits(session, runtime, leg.id, "1")
+        assert isinstance(first, Connect)
+        again = on_leg_digits(session, runtime, leg.id, "1")      # Twilio retried the request
+        assert isinstance(again, Connect)
+        assert records.reopen(session, call) is not None           # the bridge never came
+        late = on_leg_digits(session, runtime, leg.id, "1")
+        assert isinstance(late, CallerGone)
+        session.refresh(call)
+        assert call.phase == Phase.HOLDING and call.answered_leg_id is None

@@ -38,7 +38,7 @@ def db_upgrade(ctx: Context) -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="web processes")
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int) -> None:
-    """Run the web app (webhooks, pages) under gunicorn."""
+    """Run the web app (Twilio webhooks, calendar feeds, health check) under gunicorn."""
     settings = ctx.settings
     try:
         require_for_serving(settings)

@@ -58,3 +58,4 @@ class DialResult:
 
     answered: bool
     duration_seconds: int
+    dial_call_sid: str | None = None    # the leg that picked up (DialCallSid)

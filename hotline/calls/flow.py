@@ -20,7 +20,7 @@ from hotline.bans import Ban
 from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
 from hotline.calls.planning import Strategy, plan_from_json, plan_ring, plan_to_json
 from hotline.logs import records
-from hotline.logs.models import Call, CallLeg, LegStatus, Outcome, Phase
+from hotline.logs.models import Call, CallLeg, LegOutcome, LegStatus, Outcome, Phase
 from hotline.privacy import Privacy
 from hotline.roster.models import Chapter, ChapterNumber
 from hotline.runtime import Runtime
@@ -94,13 +94,21 @@ class Menu:
 
 
 @dataclass(frozen=True)
+class DialTarget:
+    """One volunteer's phone in the fallback `<Dial>`, with the leg that records it."""
+
+    leg_id: int
+    number: str
+
+
+@dataclass(frozen=True)
 class PlainDial:
-    """The fallback: ring these numbers with one `<Dial>` (callerId is the hotline number)."""
+    """The fallback: ring these phones with one `<Dial>` (callerId is the hotline number)."""
 
     call_id: int
     speech: Speech
     caller_id: str
-    numbers: tuple[str, ...]
+    targets: tuple[DialTarget, ...]
     timeout_seconds: int
 
 
@@ -329,25 +337,44 @@ def after_queue(
     if call.planned_at is not None and not call.plan:
         return _nobody(runtime, call, chapter)
     if call.plain_dial:
-        numbers = _dial_targets(session, call)
-        if numbers:
-            return PlainDial(call.id, speech, call.to_number, numbers,
+        targets = _dial_legs(session, runtime, call)
+        if targets:
+            return PlainDial(call.id, speech, call.to_number, targets,
                              chapter.ring_timeout_seconds)
     return Menu(call.id, speech)
 
 
-def _dial_targets(session: Session, call: Call) -> tuple[str, ...]:
-    """Phones of the first planned wave with anyone free in it (the fallback rings them)."""
+def _free_wave(session: Session, call: Call) -> list[tuple[int, str, str]]:
+    """(id, name, phone) of the first planned wave with anyone free in it."""
     from hotline.roster.models import Volunteer
 
     busy = records.engaged_volunteers(
         session, [p.id for w in plan_from_json(call.plan) for p in w.volunteers])
     for wave in plan_from_json(call.plan):
-        free = [p.id for p in wave.volunteers if p.id not in busy]
-        phones = [v.phone for vid in free if (v := session.get(Volunteer, vid)) and v.active]
-        if phones:
-            return tuple(phones)
-    return ()
+        free = [(v.id, v.name, v.phone) for p in wave.volunteers if p.id not in busy
+                if (v := session.get(Volunteer, p.id)) and v.active]
+        if free:
+            return free
+    return []
+
+
+def _dial_targets(session: Session, call: Call) -> tuple[str, ...]:
+    """Phones the fallback would ring now (none: the caller goes to the menu instead)."""
+    return tuple(phone for _, _, phone in _free_wave(session, call))
+
+
+def _dial_legs(session: Session, runtime: Runtime, call: Call) -> tuple[DialTarget, ...]:
+    """Legs for the fallback's phones, written before the `<Dial>`: the volunteers count as
+    busy for other calls, and each phone's status callbacks fill in its outcome."""
+    wave = len(call.plan)        # after every planned wave, so no wave logic touches them
+    targets = []
+    for volunteer_id, name, phone in _free_wave(session, call):
+        leg = records.record_leg_intent(session, call, volunteer_id, name, wave, runtime.clock())
+        if leg is not None:
+            leg.status = LegStatus.QUEUED.value     # placed by Twilio's <Dial>, not by a job
+            targets.append(DialTarget(leg.id, phone))
+    session.flush()
+    return tuple(targets)
 
 
 def on_dialled(
@@ -362,6 +389,13 @@ def on_dialled(
         # The action comes when the talk is over: the answer was DialCallDuration earlier.
         call.answered_at = call.answered_at or now - timedelta(seconds=result.duration_seconds)
         records.set_outcome(session, call, Outcome.ANSWERED)
+        answered = next((leg for leg in call.legs if result.dial_call_sid
+                         and leg.call_sid == result.dial_call_sid), None)
+        if answered is not None:
+            call.answered_leg_id = answered.id
+            answered.answered_at = answered.answered_at or call.answered_at
+            if answered.outcome is not None:      # its completed callback came first
+                answered.outcome = LegOutcome.ANSWERED.value
         return Goodbye(_speech(chapter), "ended")
     return Menu(call.id, _speech(chapter))
 

@@ -263,6 +263,10 @@ def record_leg_status(
     session: Session, leg: CallLeg, status: LegStatus, at: datetime
 ) -> bool:
     """Move the leg forward to `status` (never backwards); True if it changed."""
+    # Load the call before changing the leg, so a lazy load cannot flush half the change:
+    # on PostgreSQL a second UPDATE of the row in one transaction re-checks its foreign key,
+    # taking a share lock on the call that deadlocks with another leg's FOR UPDATE of it.
+    _ = leg.call
     current = LegStatus(leg.status)
     if status.rank <= current.rank:
         return False
@@ -277,11 +281,11 @@ def record_leg_status(
 
 def end_leg(session: Session, leg: CallLeg, status: LegStatus, at: datetime) -> None:
     """Close the leg: free the volunteer, fix its outcome, and the talk time if it was the one."""
+    call = leg.call        # before the changes below (see record_leg_status)
     leg.status = status.value
     leg.engaged = None
     leg.ended_at = leg.ended_at or at
     leg.outcome = leg_outcome(leg, status).value
-    call = leg.call
     if call.answered_leg_id == leg.id and call.talk_seconds is None and call.answered_at:
         call.talk_seconds = max(0, round((at - call.answered_at).total_seconds()))
 
@@ -289,6 +293,8 @@ def end_leg(session: Session, leg: CallLeg, status: LegStatus, at: datetime) -> 
 def leg_outcome(leg: CallLeg, status: LegStatus) -> LegOutcome:
     """The export's word for an ended leg: what the volunteer did, else what the network said."""
     screen = Screen(leg.screen)
+    if screen is Screen.NONE and leg.call.answered_leg_id == leg.id:
+        return LegOutcome.ANSWERED      # picked up in the plain-<Dial> fallback: no screen
     if screen is Screen.ACCEPTED:
         # Accepted but never bridged (the claim was undone): the connection failed.
         return LegOutcome.ANSWERED if leg.call.answered_leg_id == leg.id else LegOutcome.FAILED

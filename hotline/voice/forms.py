@@ -167,4 +167,7 @@ def parse_dial(form: Form) -> DialResult:
         raise FormError("DialCallStatus has an unknown value")
     duration = _int(form, "DialCallDuration", required=False) or 0
     answered = status in ("completed", "answered") and duration > 0
-    return DialResult(answered=answered, duration_seconds=duration)
+    dial_sid = form.get("DialCallSid") or None
+    if dial_sid is not None and not _SID.fullmatch(dial_sid):
+        raise FormError("DialCallSid is not a CA SID")
+    return DialResult(answered=answered, duration_seconds=duration, dial_call_sid=dial_sid)

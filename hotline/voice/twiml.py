@@ -125,8 +125,13 @@ def plain_dial(decision: flow.PlainDial, public_url: str) -> str:
         action=urls.absolute(public_url, urls.dialled(decision.call_id)), method="POST",
         timeout=decision.timeout_seconds,
     )
-    for number in decision.numbers:
-        dial.number(number)
+    for target in decision.targets:
+        dial.number(
+            target.number,
+            status_callback=urls.absolute(public_url, urls.leg_status(target.leg_id)),
+            status_callback_event="initiated ringing answered completed",
+            status_callback_method="POST",
+        )
     response.append(dial)
     return str(response)
 

@@ -113,6 +113,10 @@ def test_plain_dial_when_ringing_cannot_start(make_runtime: RuntimeFactory) -> N
     assert all(leg.from_ == HOTLINE for leg in report.legs)
     row = line.contact(report.sid)
     assert row.outcome is Outcome.ANSWERED and row.talk_seconds == 50
+    # The fallback's phones are recorded as legs: who answered, and how each ended.
+    assert row.answered_by == "Volunteer 0111"
+    assert {(leg.volunteer, leg.outcome) for leg in row.legs} == {
+        ("Volunteer 0111", LegOutcome.ANSWERED), ("Volunteer 0112", LegOutcome.CANCELED)}
     assert row.seconds_to_answer is not None and 20 <= row.seconds_to_answer < 45
 
 

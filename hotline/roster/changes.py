@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.roster import models
 from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
-from hotline.roster.rules import Override, OverrideKind, Tier
+from hotline.roster.rules import Override, OverrideKind, Tier, VolunteerRef
 from hotline.roster.store import override_value
 
 
@@ -178,6 +178,7 @@ def take_swap(
     row = _swap(session, swap_id, "offered")
     if row.offered_by_id == volunteer.id:
         raise RotaChangeError("a volunteer cannot take their own swap")
+    _check_taker(session, volunteer, row.start, row.end)
     row.taken_by_id, row.status = volunteer.id, "taken"
     session.flush()
     return row
@@ -190,6 +191,8 @@ def approve_swap(session: Session, swap_id: int, *, now: datetime) -> models.Swa
     offerer = session.get(models.Volunteer, row.offered_by_id)
     taker = session.get(models.Volunteer, row.taken_by_id) if row.taken_by_id else None
     assert chapter is not None and offerer is not None and taker is not None
+    # Checked again here: the taker may have become unavailable or inactive since taking it.
+    _check_taker(session, taker, row.start, row.end)
     override = add_override(
         session,
         chapter,
@@ -215,6 +218,24 @@ def decline_swap(session: Session, swap_id: int, *, now: datetime) -> models.Swa
     row.status, row.decided_at = "declined", as_utc(now)
     session.flush()
     return row
+
+
+def _check_taker(session: Session, taker: models.Volunteer, start: datetime, end: datetime) -> None:
+    """Refuse a taker who could not be rung: the swap would remove the offerer and leave
+    nobody in their place, or ring the taker during time they marked unavailable."""
+    if not VolunteerRef(taker.id, taker.name, taker.phone, taker.active).ringable:
+        raise RotaChangeError(f"{taker.name} is inactive or has no valid phone")
+    clash = session.scalars(
+        select(models.Unavailability).where(
+            models.Unavailability.volunteer_id == taker.id,
+            models.Unavailability.end > as_utc(start),
+            models.Unavailability.start < as_utc(end),
+        )
+    ).first()
+    if clash is not None:
+        raise RotaChangeError(
+            f"{taker.name} is unavailable {_utc(clash.start)} to {_utc(clash.end)}"
+        )
 
 
 def _swap(session: Session, swap_id: int, status: str) -> models.SwapRequest:

@@ -94,13 +94,16 @@ class Reader:
 
     def _overlaps(self, items: list[tuple[str, str, datetime, datetime, int]], what: str) -> None:
         ordered = sorted(items, key=lambda item: (item[0], item[1], item[2], item[4]))
-        for first, second in zip(ordered, ordered[1:], strict=False):
-            if first[:2] == second[:2] and second[2] < first[3]:
+        # Compare each entry with the one reaching furthest so far, not only its neighbour:
+        # a long entry can overlap several later ones that do not overlap each other.
+        reach: tuple[str, str, datetime, datetime, int] | None = None
+        for item in ordered:
+            if reach is not None and reach[:2] == item[:2] and item[2] < reach[3]:
                 self.problems.append(
-                    Problem(
-                        second[4], f"{what} for {second[1]} overlaps the one on line {first[4]}"
-                    )
+                    Problem(item[4], f"{what} for {item[1]} overlaps the one on line {reach[4]}")
                 )
+            if reach is None or reach[:2] != item[:2] or item[3] > reach[3]:
+                reach = item
 
     def chapter(self, e: Entry) -> ChapterEntry | None:
         slug = e.get("slug", str)

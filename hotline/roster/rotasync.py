@@ -312,8 +312,13 @@ def _sync_rules(
         if found is not None:
             matched.add(found)
             continue
-        candidate.valid_from = entry.valid_from or (None if fresh else now)
-        candidate.valid_until = entry.valid_until
+        valid_from = entry.valid_from or (None if fresh else now)
+        if valid_from is not None and entry.valid_until is not None:
+            if entry.valid_until <= valid_from:
+                # Over before it could open: storing it would make a version that ends before
+                # it starts, which no reader accepts; the past is not rewritten.
+                continue
+        candidate.valid_from, candidate.valid_until = valid_from, entry.valid_until
         session.add(candidate)
         opened += 1
     for index, (row, _key) in enumerate(stored):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from hotline.roster import models
@@ -38,7 +38,7 @@ def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     result = {}
     for table in tables:
         columns = list(table.__table__.columns)
-        keys = list(table.__table__.primary_key.columns)
+        keys = list(inspect(table).primary_key)
         rows = session.execute(select(*columns).order_by(*keys)).all()
         result[table.__tablename__] = [tuple(row) for row in rows]
     return result

@@ -6,6 +6,7 @@ checks the same rules as the rota file, so a clash is refused with a reason. The
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -119,27 +120,32 @@ def add_unavailability(
 
 def chapters_of(session: Session, volunteer_id: int) -> list[int]:
     """Chapters whose shifts, rotations or overrides name the volunteer."""
-    ids = set(
-        session.scalars(
-            select(models.Shift.chapter_id).where(models.Shift.volunteer_id == volunteer_id)
-        )
+    return chapters_serving(session, [volunteer_id])
+
+
+def chapters_serving(session: Session, volunteer_ids: Collection[int]) -> list[int]:
+    """Chapters whose shifts, rotations or overrides name any of the volunteers (3 queries)."""
+    ids = sorted(set(volunteer_ids))
+    if not ids:
+        return []
+    found = set(
+        session.scalars(select(models.Shift.chapter_id).where(models.Shift.volunteer_id.in_(ids)))
     )
-    ids |= set(
+    found |= set(
         session.scalars(
             select(models.Rotation.chapter_id)
             .join(models.RotationMember)
-            .where(models.RotationMember.volunteer_id == volunteer_id)
+            .where(models.RotationMember.volunteer_id.in_(ids))
         )
     )
-    ids |= set(
+    found |= set(
         session.scalars(
             select(models.Override.chapter_id).where(
-                (models.Override.volunteer_id == volunteer_id)
-                | (models.Override.replacement_id == volunteer_id)
+                models.Override.volunteer_id.in_(ids) | models.Override.replacement_id.in_(ids)
             )
         )
     )
-    return sorted(ids)
+    return sorted(found)
 
 
 def offer_swap(

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.roster import models
+from hotline.roster.changes import chapters_serving
 from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
 from hotline.roster.rotafile import (
@@ -65,9 +66,15 @@ def import_rota(session: Session, rota: RotaFile, *, now: datetime) -> ImportSum
     if not summary.changed:
         return summary
     slugs = [chapter.slug for chapter in rota.chapters]
-    for chapter_id in session.scalars(
-        select(models.Chapter.id).where(models.Chapter.slug.in_(slugs))
-    ):
+    chapter_ids = set(
+        session.scalars(select(models.Chapter.id).where(models.Chapter.slug.in_(slugs)))
+    )
+    # A volunteer edited here (deactivated, renamed, new phone) also changes what chapters
+    # outside the file would recompute for their past: freeze those too.
+    phones = [volunteer.phone for volunteer in rota.volunteers]
+    known = session.scalars(select(models.Volunteer.id).where(models.Volunteer.phone.in_(phones)))
+    chapter_ids.update(chapters_serving(session, list(known)))
+    for chapter_id in sorted(chapter_ids):
         freeze_until(session, chapter_id, now)
     return _apply(session, rota, now)
 

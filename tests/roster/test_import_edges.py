@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.roster import models
+from hotline.roster.history import oncall_at
 from hotline.roster.rotafile import RotaFileError, parse_rota
 from hotline.roster.rotasync import import_rota
 from hotline.roster.store import chapter_by_slug, load_rota_between
@@ -81,3 +82,35 @@ def test_every_overlapping_override_is_named(runtime: Runtime) -> None:
     lines = [problem.line for problem in refused.value.problems]
     firsts = [n for n, line in enumerate(text.splitlines(), 1) if line == "[[override]]"]
     assert lines == firsts[1:]
+
+
+OTHER = """
+[[chapter]]
+slug = "c"
+name = "C"
+timezone = "Europe/London"
+
+[[shift]]
+chapter = "c"
+volunteer = "+16175550112"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "00:00"
+end = "00:00"
+"""
+BO_LEAVES = BASE.replace('name = "Bo"', 'name = "Bo"\nactive = false')
+
+
+def test_a_volunteer_edit_keeps_the_past_of_chapters_outside_the_file(runtime: Runtime) -> None:
+    with runtime.transaction() as session:
+        import_rota(session, parse_rota(BASE + OTHER), now=NOW)
+    past = NOW + timedelta(days=3)
+    with runtime.transaction() as session:
+        # Bo is deactivated by a file that only names chapter "b"; "c" is not in it.
+        summary = import_rota(session, parse_rota(BO_LEAVES), now=NOW + timedelta(days=7))
+        assert summary.volunteers == 1
+    with runtime.transaction() as session:
+        chapter = chapter_by_slug(session, "c")
+        then = oncall_at(session, chapter.id, past)
+        now = oncall_at(session, chapter.id, NOW + timedelta(days=8))
+        assert [v.name for v in then.volunteers] == ["Bo"]
+        assert now.volunteers == ()

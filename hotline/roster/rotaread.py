@@ -111,6 +111,9 @@ class Reader:
         zone_name = e.get("timezone", str, what="an IANA zone name")
         numbers = e.get("numbers", list, default=[])
         ok = True
+        # Too-long texts are problems (the file is refused) but do not hide the entry, so
+        # rows referring to it are not also reported as unknown.
+        self._fits(e, "name", name, 200)
         if slug is not None and not SLUG.fullmatch(slug):
             e.fail("slug", f"slug {slug!r} must be lower-case letters, digits and dashes")
             ok = False
@@ -131,6 +134,7 @@ class Reader:
             if value is not None:
                 settings[column] = value
         ok &= self._check_settings(e, settings)
+        self._fits(e, "language", settings.get("language"), 16)
         if not ok or slug is None or name is None or zone_name is None:
             return None
         return ChapterEntry(e.line(None), slug, name, zone_name, tuple(numbers or ()), settings)
@@ -185,6 +189,7 @@ class Reader:
         if name is not None and not name.strip():
             e.fail("name", "name must not be empty")
             name = None
+        self._fits(e, "name", name, 200)
         if phone is not None and not is_e164(phone):
             e.fail("phone", f"phone {phone!r} is not E.164 (like +16175550111)")
             phone = None
@@ -197,6 +202,13 @@ class Reader:
         return VolunteerEntry(
             e.line(None), name, phone, tuple(languages), tuple(experiences), bool(active)
         )
+
+    def _fits(self, e: Entry, key: str, value: object, limit: int) -> bool:
+        """False (with a problem) when a text is longer than its database column holds."""
+        if isinstance(value, str) and len(value) > limit:
+            e.fail(key, f"{key} is {len(value)} characters long; at most {limit} are kept")
+            return False
+        return True
 
     def _chapter_ref(self, e: Entry) -> tuple[str, ZoneInfo] | None:
         slug = e.get("chapter", str)
@@ -292,6 +304,7 @@ class Reader:
     def rotation(self, e: Entry) -> RotationEntry | None:
         chapter = self._chapter_ref(e)
         name = e.get("name", str, default="")
+        self._fits(e, "name", name, 100)
         members_raw = e.get("members", list, default=[]) or []
         members = [self._volunteer_ref(e, "members", m) for m in members_raw]
         anchor = e.get("anchor", date, what="a date like 2026-01-05")

@@ -114,3 +114,34 @@ def test_a_volunteer_edit_keeps_the_past_of_chapters_outside_the_file(runtime: R
         now = oncall_at(session, chapter.id, NOW + timedelta(days=8))
         assert [v.name for v in then.volunteers] == ["Bo"]
         assert now.volunteers == ()
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "limit"),
+    [("chapter", "name", 200), ("volunteer", "name", 200), ("chapter", "language", 16)],
+)
+def test_a_text_longer_than_its_column_is_refused_on_its_line(
+    table: str, key: str, limit: int
+) -> None:
+    lines = BASE.splitlines()
+    header = lines.index(f"[[{table}]]")
+    long = "x" * (limit + 1)
+    if key == "language":
+        lines.insert(header + 1, f'{key} = "{long}"')
+    else:
+        at = next(i for i in range(header, len(lines)) if lines[i].startswith(f"{key} ="))
+        lines[at] = f'{key} = "{long}"'
+    text = "\n".join(lines)
+    with pytest.raises(RotaFileError) as refused:
+        parse_rota(text)
+    line = next(n for n, item in enumerate(text.splitlines(), 1) if long in item)
+    assert [(p.line, str(limit) in p.reason) for p in refused.value.problems] == [(line, True)]
+
+
+def test_a_rotation_name_longer_than_its_column_is_refused() -> None:
+    text = BASE + (
+        '\n[[rotation]]\nchapter = "b"\nname = "' + "r" * 101 + '"\n'
+        'members = ["+16175550111"]\nanchor = 2026-01-05\n'
+    )
+    with pytest.raises(RotaFileError, match="at most 100"):
+        parse_rota(text)

@@ -72,6 +72,9 @@ def rota_import(ctx: Context, file: Path) -> None:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         fail(f"{file}: cannot read ({exc.strerror})")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        fail(f"{file}:{line}: not UTF-8 text (byte {exc.object[exc.start]:#04x}); nothing changed")
     runtime = ctx.runtime()
     try:
         parsed = parse_rota(text)

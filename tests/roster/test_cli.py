@@ -235,3 +235,16 @@ def test_ical_show_parses(clean_database_url: str, tmp_path: Path) -> None:
     assert revoked.returncode == 0, revoked.stderr
     listed = run(clean_database_url, "rota", "ical", "list", cwd=tmp_path)
     assert "revoked" in listed.stdout
+
+
+def test_import_of_a_file_that_is_not_utf8_names_the_line(
+    clean_database_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "rota.toml"
+    text = SAMPLE.read_bytes().splitlines(keepends=True)
+    text[6] = b"# caf\xe9 (latin-1)\n"
+    bad.write_bytes(b"".join(text))
+    result = run(clean_database_url, "rota", "import", str(bad), cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"{bad}:7: not UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr

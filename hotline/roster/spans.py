@@ -47,9 +47,11 @@ def weekly_intervals(
 
     An occurrence lasts at most a day and an hour of real time, so the local day before
     `since` is the earliest that can reach into the range (Sunday night into Monday included).
+    The day after `until`'s is the latest: a fall-back change just after midnight shows
+    Saturday's date again once Sunday's occurrence has begun (St John's at 00:01 until 2011).
     """
     day = wall_clock(since, zone).date() - _DAY
-    last = wall_clock(until, zone).date()
+    last = wall_clock(until, zone).date() + _DAY
     while day <= last:
         if Weekday.of(day) in days:
             begin, finish = local_interval(zone, day, start, end)

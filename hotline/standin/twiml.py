@@ -186,11 +186,12 @@ class Player:
         if leg.answered is not None:
             self.board.end(leg, "completed")
             return
-        # Unverified whether Twilio reports a "rejected" Reject as busy or no-answer; busy
-        # is what its call logs usually show, and the app should treat both the same.
+        # Twilio's <Reject> page: the call "ends with a status of busy or no-answer, depending
+        # on the verb's reason attribute": reason="busy" ends busy, the default "rejected" ends
+        # no-answer (SignalWire's clone of the verb documents the same mapping).
         leg.reject_reason = verb.get("reason", "rejected")
         self.board.log(leg, f"call rejected ({leg.reject_reason}), never answered")
-        self.board.end(leg, "busy")
+        self.board.end(leg, "busy" if leg.reject_reason == "busy" else "no-answer")
 
     # -- Gather ------------------------------------------------------------------------------
 

@@ -96,6 +96,13 @@ def test_reject_never_answers() -> None:
     assert report.status == "busy"
 
 
+def test_reject_ends_no_answer_unless_the_reason_is_busy() -> None:
+    sim, _ = simulate({"/voice/incoming": lambda f: twiml("<Reject/>")})
+    report = sim.call(CALLER, HOTLINE, caller=listens())
+    assert report.reject_reason == "rejected"
+    assert report.status == "no-answer" and report.answered_at is None
+
+
 def test_caller_hangs_up_during_gather() -> None:
     sim, toy = simulate({"/voice/incoming": lambda f: twiml(
         '<Gather numDigits="1" action="/voice/menu"><Say>Press one</Say></Gather>')})

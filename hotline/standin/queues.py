@@ -41,9 +41,15 @@ def enqueue(player: Player, leg: Leg, verb: Element) -> None:
         if leg.waiting is not waiting:
             return
         _leave_queue(player, leg, waiting)
-        leg.queue_results.append("hangup" if why == "hangup" else "redirected")
-        if why == "hangup" and waiting.action:
-            board.notify(leg, waiting.action, _result(player, leg, waiting, "hangup"),
+        result = "hangup" if why == "hangup" else "redirected"
+        leg.queue_results.append(result)
+        # Twilio's Enqueue page: when a call is dequeued "due to a REST API request or the
+        # <Leave> verb, the action URL is requested right away"; its answer cannot steer a
+        # call that REST already sent elsewhere, so it is ignored. Whether a Calls update (as
+        # opposed to a Queue Member dequeue) counts is not stated: `enqueue_action_on_redirect`
+        # lets a test run either way.
+        if waiting.action and (why == "hangup" or board.enqueue_action_on_redirect):
+            board.notify(leg, waiting.action, _result(player, leg, waiting, result),
                          waiting.method)
 
     leg.on_hangup.append(on_hangup)

@@ -52,6 +52,7 @@ class Switchboard:
         recording_delay: float = 2.0,
         recording_base_url: str = "https://standin.invalid",
         empty_queue: Literal["end", "wait"] = "end",
+        enqueue_action_on_redirect: bool = True,
     ) -> None:
         self.clock = clock or VirtualClock()
         self.scheduler = Scheduler(self.clock)
@@ -64,6 +65,7 @@ class Switchboard:
         self.recording_delay = recording_delay
         self.recording_base_url = recording_base_url.rstrip("/")
         self.empty_queue = empty_queue
+        self.enqueue_action_on_redirect = enqueue_action_on_redirect
         self.transcript = Transcript(self.clock.now())
         self.target: Target | None = None
         self.legs: dict[str, Leg] = {}

@@ -127,6 +127,7 @@ def test_moving_a_held_caller_by_rest_leaves_the_queue() -> None:
     sim, toy = simulate({
         "/voice/incoming": lambda f: twiml('<Enqueue waitUrl="/hold" action="/after">q</Enqueue>'),
         "/hold": lambda f: twiml('<Pause length="10"/>'),
+        "/after": lambda f: twiml("<Say>Back from the queue</Say>"),
         "/voicemail": lambda f: twiml("<Say>Please leave a message</Say>"),
     })
     sid = sim.start_call(CALLER, HOTLINE, caller=listens())
@@ -137,7 +138,22 @@ def test_moving_a_held_caller_by_rest_leaves_the_queue() -> None:
     assert report.heard == ("Please leave a message",)
     assert sim.board.queues["q"] == []
     assert report.queue_results == ("redirected",)
-    assert toy.at("/after") == []       # a REST redirect abandons the Enqueue
+    (after,) = toy.at("/after")         # requested at once; its TwiML is not played
+    assert after["QueueResult"] == "redirected" and after["QueueTime"] == "45"
+
+
+def test_enqueue_action_on_redirect_can_be_switched_off() -> None:
+    sim, toy = simulate({
+        "/voice/incoming": lambda f: twiml('<Enqueue action="/after">q</Enqueue>'),
+        "/after": lambda f: twiml("<Say>Back from the queue</Say>"),
+        "/voicemail": lambda f: twiml("<Say>Please leave a message</Say>"),
+    }, enqueue_action_on_redirect=False)
+    sid = sim.start_call(CALLER, HOTLINE, caller=listens())
+    sim.advance(5)
+    StandinTelephony(sim.board).move_call(sid().sid, f"{PUBLIC}/voicemail")
+    sim.run_until_idle()
+    assert sim.report(sid).heard == ("Please leave a message",)
+    assert toy.at("/after") == []
 
 
 def test_unanswered_volunteer_rings_out_after_the_timeout() -> None:

@@ -55,7 +55,7 @@ def dial(player: Player, leg: Leg, verb: Element) -> None:
             player.after(leg, 0)
 
     if queue_noun is not None:
-        queues.dial_queue(player, leg, queue_noun, finish)
+        queues.dial_queue(player, leg, queue_noun, finish, _float(verb, "timeout", 30))
         return
     numbers = [n for n in nouns if n.tag == "Number"]
     if not numbers and (verb.text or "").strip():

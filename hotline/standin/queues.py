@@ -154,7 +154,9 @@ def leave(player: Player, leg: Leg) -> None:
     carry_on(player, leg, waiting, "leave")
 
 
-def dial_queue(player: Player, agent: Leg, noun: Element, finish: Finish) -> None:
+def dial_queue(
+    player: Player, agent: Leg, noun: Element, finish: Finish, timeout: float = 30.0,
+) -> None:
     """The agent's `<Dial><Queue>`: bridge with whoever is at the head of that queue."""
     board = player.board
     name = (noun.text or "").strip()
@@ -165,7 +167,12 @@ def dial_queue(player: Player, agent: Leg, noun: Element, finish: Finish) -> Non
     if queue:
         dequeue(player, agent, queue[0], whisper)
         return
-    if board.empty_queue == "wait":
+    # Twilio's <Queue> page: on an empty queue "Dial will wait until the next person joins
+    # the queue or until the <Dial> timeout duration is reached"; a queue that does not exist
+    # gets "an error status" at once. The stand-in treats a name no <Enqueue> ever used as not
+    # existing. Unverified: the DialCallStatus after the wait times out (no-answer here), and
+    # whether Twilio deletes an emptied queue (empty_queue="end" plays that reading).
+    if board.empty_queue == "wait" and name in board.queues:
         board.log(agent, f"{board.who(agent)} waits on empty queue {name}", agent.to)
         entry = (agent, whisper)
         board.agents.setdefault(name, []).append(entry)
@@ -174,7 +181,14 @@ def dial_queue(player: Player, agent: Leg, noun: Element, finish: Finish) -> Non
             if entry in board.agents.get(name, []):
                 board.agents[name].remove(entry)
 
+        def give_up() -> None:
+            if entry in board.agents.get(name, []) and agent.dialing is finish:
+                board.agents[name].remove(entry)
+                board.log(agent, f"{board.who(agent)} stops waiting on queue {name}", agent.to)
+                finish(None, "no-answer", 0)
+
         agent.on_hangup.append(gone)
+        agent.timers.append(board.scheduler.after(timeout, give_up))
         return
     board.log(agent, f"{board.who(agent)} dials queue {name}: nobody is waiting", agent.to)
     finish(None, "failed", 0)

@@ -51,7 +51,7 @@ class Switchboard:
         play_seconds: float = 5.0,
         recording_delay: float = 2.0,
         recording_base_url: str = "https://standin.invalid",
-        empty_queue: Literal["end", "wait"] = "end",
+        empty_queue: Literal["end", "wait"] = "wait",
         enqueue_action_on_redirect: bool = True,
     ) -> None:
         self.clock = clock or VirtualClock()

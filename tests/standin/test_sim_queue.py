@@ -167,19 +167,38 @@ def test_unanswered_volunteer_rings_out_after_the_timeout() -> None:
     assert status["CallStatus"] == "no-answer" and status["CallDuration"] == "0"
 
 
-def test_dial_queue_on_an_empty_queue_either_ends_or_waits() -> None:
+def test_dial_queue_fails_on_a_missing_queue_and_waits_on_an_empty_one() -> None:
     routes = {
         "/voice/incoming": lambda f: twiml('<Dial action="/dialed"><Queue>empty</Queue></Dial>'),
         "/dialed": lambda f: twiml("<Hangup/>"),
     }
     sim, toy = simulate(routes)
-    sim.call(CALLER, HOTLINE, caller=listens())
-    assert toy.at("/dialed")[0]["DialBridged"] == "false"
+    report = sim.call(CALLER, HOTLINE, caller=listens())
+    (dialed,) = toy.at("/dialed")      # no Enqueue ever made "empty": it does not exist
+    assert dialed["DialCallStatus"] == "failed" and dialed["DialBridged"] == "false"
+    assert report.duration == 0
     sim, toy = simulate({**routes, "/voice/incoming": lambda f: twiml(
         '<Dial action="/dialed"><Queue>q</Queue></Dial>') if f["From"] == "+1agent" else twiml(
         '<Enqueue>q</Enqueue>')}, empty_queue="wait")
-    agent = sim.start_call("+1agent", HOTLINE, caller=listens(talk_seconds=30))
+    sim.start_call("+1early", HOTLINE, caller=listens(hang_up_after=1))   # makes q, leaves it
+    agent = sim.start_call("+1agent", HOTLINE, caller=listens(talk_seconds=30), after=2)
     sim.start_call(CALLER, HOTLINE, caller=listens(), after=10)
     sim.run_until_idle()
     assert toy.at("/dialed")[0]["DialBridged"] == "true"
     assert sim.report(agent).bridged_seconds == 30
+
+
+def test_dial_queue_on_an_emptied_queue_waits_until_the_dial_timeout() -> None:
+    routes = {
+        "/voice/incoming": lambda f: twiml(
+            '<Dial action="/dialed" timeout="10"><Queue>q</Queue></Dial>')
+        if f["From"] == "+1agent" else twiml("<Enqueue>q</Enqueue>"),
+        "/dialed": lambda f: twiml("<Hangup/>"),
+    }
+    for mode, status, waited in (("wait", "no-answer", 10.0), ("end", "failed", 0.0)):
+        sim, toy = simulate(routes, empty_queue=mode)
+        sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=3))   # q now exists, empty
+        report = sim.call("+1agent", HOTLINE, caller=listens())
+        (dialed,) = toy.at("/dialed")
+        assert dialed["DialCallStatus"] == status and dialed["DialBridged"] == "false"
+        assert report.duration == waited

@@ -93,28 +93,58 @@ def load_scenario(path: Path, base: Scenario | None = None) -> Scenario:
     """A scenario file (TOML): to, everyone, first, [caller], [[phone]] (see drill --help)."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise DrillError(f"{path}: {exc}") from None
-    caller = raw.get("caller", {})
-    table: dict[str, tuple[str, float]] = {}
-    for i, entry in enumerate(raw.get("phone", []), start=1):
+    caller = _table(path, raw, "caller")
+    entries = raw.get("phone", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise DrillError(f"{path}: phone: write each phone as a [[phone]] table")
+    table: dict[str, tuple[str, float]] = dict(base.phones) if base else {}
+    for i, entry in enumerate(entries, start=1):
         who, does = entry.get("volunteer"), entry.get("does")
         if not isinstance(who, str) or does not in BEHAVIOURS:
             raise DrillError(
                 f"{path}: [[phone]] #{i}: needs volunteer (phone or name) and does "
                 f"(one of {', '.join(BEHAVIOURS)})"
             )
-        table[who] = (does, float(entry.get("after", 4.0)))
-    to = raw.get("to", base.to if base else "")
+        table[who] = (does, _seconds(path, entry, "after", 4.0, f"[[phone]] #{i}: after"))
+    first = _text(path, raw, "first", "") if "first" in raw else (base.first if base else None)
+    keep = base is not None and "does" not in caller and "after" not in caller
+    script = base.caller if base is not None and keep else caller_script(
+        _text(path, caller, "does", "listens", "[caller] does"),
+        _seconds(path, caller, "after", 40.0, "[caller] after"))
     return Scenario(
-        to=to,
-        from_=caller.get("from", base.from_ if base else "+15551230000"),
-        caller=caller_script(caller.get("does", "listens"), float(caller.get("after", 40.0))),
-        everyone=raw.get("everyone", "answers"),
+        to=_text(path, raw, "to", base.to if base else ""),
+        from_=_text(path, caller, "from", base.from_ if base else "+15551230000",
+                    "[caller] from"),
+        caller=script,
+        everyone=_text(path, raw, "everyone", base.everyone if base else "answers"),
         phones=table,
-        first=raw.get("first"),
+        first=first,
         at=base.at if base else None,
     )
+
+
+# A scenario file is hand-written: a wrong type must be one line naming the key, not a traceback.
+def _table(path: Path, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise DrillError(f"{path}: {key}: expected a [{key}] table")
+    return value
+
+
+def _text(path: Path, raw: Mapping[str, Any], key: str, default: str, name: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise DrillError(f"{path}: {name or key}: expected text in quotes, got {value!r}")
+    return value
+
+
+def _seconds(path: Path, raw: Mapping[str, Any], key: str, default: float, name: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise DrillError(f"{path}: {name}: expected a number of seconds, got {value!r}")
+    return float(value)
 
 
 def _check(scenario: Scenario) -> None:

@@ -93,11 +93,32 @@ def test_scenario_file_and_text_output(tmp_path: Path, env: dict[str, str]) -> N
         (["--to", "617"], "--to"),
         (["--to", "+16175550100", "--voicemail", "Nobody Known"], "no volunteer named"),
         (["--to", "+16175550100", "--at", "yesterday"], "--at"),
+        (["--to", "+16175550100", "--caller-after", "soon"], "--caller-after"),
+        (["--to", "+16175550100", "--volunteers", "Ann"], "No such option"),
     ],
 )
 def test_bad_drill_requests_are_one_line(
     tmp_path: Path, env: dict[str, str], args: list[str], message: str
 ) -> None:
     result = run(["drill", "call", *args], tmp_path, **env)
+    assert result.returncode == 1
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("to = 16175550100\n", "to: expected text"),
+        ('to = "+16175550100"\n[caller]\nafter = "soon"\n', "[caller] after"),
+        ('to = "+16175550100"\nphone = "Ann"\n', "[[phone]] table"),
+        ('to = "+16175550100"\ncaller = 1\n', "[caller] table"),
+    ],
+)
+def test_mistyped_scenario_files_are_one_line(
+    tmp_path: Path, env: dict[str, str], text: str, message: str
+) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text)
+    result = run(["drill", "call", "--scenario", str(scenario)], tmp_path, **env)
     assert result.returncode == 1
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -24,12 +24,23 @@ from hotline.drill import (
 _BEHAVIOUR = click.Choice(sorted(BEHAVIOURS))
 
 
+class _OneLineCommand(click.Command):
+    """A command whose usage mistakes (unknown option, bad value) are one line, exit 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # Click prints usage plus the error and exits 2; a coordinator needs one line.
+            fail(f"drill {self.name}: {exc.format_message()} (see --help)", code=1)
+
+
 @main.group()
 def drill() -> None:
     """Rehearse calls against the rota as it stands (nothing is written)."""
 
 
-@drill.command("call")
+@drill.command("call", cls=_OneLineCommand)
 @click.option("--to", "to", required=False, help="The hotline number dialled (E.164).")
 @click.option("--from", "from_", default="+15551230000", show_default=True,
               help="The caller's number.")

@@ -57,13 +57,17 @@ class Transcript:
         until: float | None = None,
     ) -> list[str]:
         out = []
-        for entry in self.entries:
+        entries = self.entries
+        # Every number any line declared is masked on every line: a number also turns up in
+        # lines that did not declare it (an SMS body, an app's error page). Longest first, so
+        # a number that prefixes another is not half-masked.
+        known = sorted({n for entry in entries for n in entry.numbers if n}, key=len, reverse=True)
+        for entry in entries:
             if entry.at < since or (until is not None and entry.at > until):
                 continue
             text = entry.text
             if mask is not None:
-                # Longest first, so a number that prefixes another is not half-masked.
-                for number in sorted(set(entry.numbers), key=len, reverse=True):
+                for number in known:
                     text = text.replace(number, mask(number))
             out.append(f"{offset(entry.at)} {text}")
         return out

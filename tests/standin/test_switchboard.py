@@ -75,3 +75,15 @@ def test_same_seed_same_sids_and_scheduler_runs_in_time_order() -> None:
         pass
     assert ran == ["now", "early", "late"]
     assert scheduler.now() == EPOCH + timedelta(seconds=5)
+
+
+def test_transcript_masks_a_number_on_lines_that_did_not_declare_it() -> None:
+    from hotline.standin.clock import EPOCH
+    from hotline.standin.transcript import Transcript
+
+    transcript = Transcript(EPOCH)
+    transcript.log(EPOCH, "+15551230000 calls +16175550100", numbers=("+15551230000",))
+    transcript.log(EPOCH, "app error: /voice answered 500: no caller +15551230000")
+    text = transcript.render(mask=lambda n: "***" + n[-4:])
+    assert "+15551230000" not in text
+    assert text.splitlines()[1].endswith("no caller ***0000")

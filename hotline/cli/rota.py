@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.cli import Context, database_errors, fail, main, pass_context
+from hotline.logs.records import call_counts, last_offered
 from hotline.roster import models
 from hotline.roster.fairness import hours_report, order_least_recently_offered, with_call_counts
 from hotline.roster.history import oncall_at, record_history
 from hotline.roster.localtime import as_utc, to_instant
-from hotline.roster.offers import call_counts, last_offered
 from hotline.roster.oncall import OnCall, Wave
 from hotline.roster.rotaexport import export_rota
 from hotline.roster.rotafile import RotaFileError, parse_rota

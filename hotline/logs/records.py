@@ -379,6 +379,29 @@ def last_offered(session: Session, volunteer_ids: list[int]) -> dict[int, dateti
     return {vid: at for vid, at in rows if vid is not None and at is not None}
 
 
+def call_counts(
+    session: Session, volunteer_ids: list[int], start: datetime, end: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """(offered, taken) per volunteer over legs created in [start, end); taken = answered."""
+    if not volunteer_ids:
+        return {}, {}
+    rows = session.execute(
+        select(CallLeg.volunteer_id, CallLeg.outcome, func.count())
+        .where(CallLeg.volunteer_id.in_(volunteer_ids), CallLeg.created_at >= start,
+               CallLeg.created_at < end)
+        .group_by(CallLeg.volunteer_id, CallLeg.outcome)
+    ).tuples().all()
+    offered: dict[int, int] = {}
+    taken: dict[int, int] = {}
+    for volunteer_id, outcome, count in rows:
+        if volunteer_id is None:
+            continue
+        offered[volunteer_id] = offered.get(volunteer_id, 0) + count
+        if outcome == LegOutcome.ANSWERED:
+            taken[volunteer_id] = taken.get(volunteer_id, 0) + count
+    return offered, taken
+
+
 def engaged_volunteers(session: Session, volunteer_ids: list[int]) -> set[int]:
     """Those of `volunteer_ids` ringing or talking on a leg right now."""
     if not volunteer_ids:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, and_, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,11 +31,19 @@ def is_banned(session: Session, privacy: Privacy, number: str | None, chapter_id
     """True if `number` is banned from this chapter or from all of them."""
     if not number:
         return False
-    query = select(Ban.id).where(
-        Ban.number_hash == privacy.digest(number),
-        or_(Ban.chapter_id.is_(None), Ban.chapter_id == chapter_id),
-    ).limit(1)
+    query = select(Ban.id).where(ban_applies(privacy.digest(number), chapter_id)).limit(1)
     return session.scalar(query) is not None
+
+
+def ban_applies(number_hash: Any, chapter_id: Any) -> ColumnElement[bool]:
+    """A ban on this number hash that covers the chapter (its own, or every chapter).
+
+    The arguments may be values or SQL expressions (the incoming-call query binds both).
+    """
+    return and_(
+        Ban.number_hash == number_hash,
+        or_(Ban.chapter_id.is_(None), Ban.chapter_id == chapter_id),
+    )
 
 
 def add_ban(

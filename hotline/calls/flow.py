@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from hotline import jobs
-from hotline.bans import Ban
+from hotline.bans import ban_applies
 from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
 from hotline.calls.planning import Strategy, plan_from_json, plan_ring, plan_to_json
 from hotline.logs import records
@@ -146,10 +146,7 @@ def find_line(session: Session, privacy: Privacy, number: str, caller: str | Non
 
 def _line_query() -> Any:
     # Built once: this runs on every incoming call.
-    banned = exists().where(
-        Ban.number_hash == bindparam("caller_hash"),
-        or_(Ban.chapter_id.is_(None), Ban.chapter_id == Chapter.id),
-    )
+    banned = exists().where(ban_applies(bindparam("caller_hash"), Chapter.id))
     return (
         select(Chapter.id, Chapter.name, Chapter.language, Chapter.greeting,
                banned.label("banned"))

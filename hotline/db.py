@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Stable constraint names so Alembic migrations are the same on both databases.
 NAMING = {
@@ -90,6 +98,70 @@ def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock at the start, so two writers queue up instead of
     # failing with "database is locked" half way (SQLite has no row locks).
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class AtomicRunner(Protocol):
+    def run(self, unit: Callable[[Connection], T]) -> T: ...
+
+
+class Atomic:
+    """Runs a small unit of work that commits by itself, as cheaply as the database allows.
+
+    For the hottest path (the incoming-call webhook), where the ORM session's BEGIN, ping
+    and COMMIT would cost more round trips than the work. On PostgreSQL a unit is meant to
+    be one statement and runs on a second pool of autocommit connections: one round trip.
+    That pool has no pre-ping; a connection found dropped (the database restarted) is
+    replaced and the unit run once more, so a unit must be idempotent. On SQLite the unit
+    runs in one transaction (BEGIN IMMEDIATE) on the main engine.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._main = engine
+        self._autocommit = engine.dialect.name == "postgresql"
+        self._pool: Engine | None = None          # made on first use
+        self._lock = threading.Lock()
+
+    def run(self, unit: Callable[[Connection], T]) -> T:
+        try:
+            return self._run(unit)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection dropped (%s): running again on a new one",
+                        type(exc.orig).__name__)
+            return self._run(unit)
+
+    def _run(self, unit: Callable[[Connection], T]) -> T:
+        if not self._autocommit:
+            with self._main.begin() as conn:
+                return unit(conn)
+        with self._autocommit_pool().connect() as conn:
+            return unit(conn)
+
+    def _autocommit_pool(self) -> Engine:
+        with self._lock:
+            if self._pool is None:
+                self._pool = make_engine(self._main.url.render_as_string(hide_password=False),
+                                         isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+            return self._pool
+
+    def dispose(self) -> None:
+        """Close the autocommit pool (the main engine is its owner's to dispose)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.dispose()
+                self._pool = None
+
+
+class SavepointAtomic:
+    """Runs units inside a transaction someone else owns (a drill or test rolls it back)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def run(self, unit: Callable[[Connection], T]) -> T:
+        with self.conn.begin_nested():
+            return unit(self.conn)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.db import current_revisions, make_engine
+from hotline.db import SavepointAtomic, current_revisions, make_engine
 from hotline.jobs import RUNNER_KEY, ManualRunner
 from hotline.models import Chapter, ChapterNumber, Volunteer
 from hotline.privacy import Privacy, mask
@@ -247,6 +247,7 @@ def run_drill(settings: Settings, scenario: Scenario) -> DrillResult:
             settings=settings, engine=conn.engine, telephony=StandinTelephony(board),
             jobs=runner, privacy=Privacy(settings.privacy.key), clock=board.now,
         )
+        runtime.atomic = SavepointAtomic(conn)
         runtime.sessions = sessionmaker(
             bind=conn, expire_on_commit=False,
             join_transaction_mode="create_savepoint", info={RUNNER_KEY: runner},

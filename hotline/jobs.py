@@ -57,9 +57,24 @@ def enqueue(
     key: str | None = None,
 ) -> None:
     """Queue `name(*args)` to run once `session` commits."""
+    session.info.setdefault(PENDING_KEY, []).append(_job(name, args, delay, key))
+
+
+def submit(
+    runner: JobRunner,
+    name: str,
+    *args: Any,
+    delay: timedelta | None = None,
+    key: str | None = None,
+) -> None:
+    """Queue `name(*args)` now: for work whose data is already committed (no session)."""
+    runner.submit(_job(name, args, delay, key))
+
+
+def _job(name: str, args: tuple[Any, ...], delay: timedelta | None, key: str | None) -> Job:
     if name not in ALL_JOBS:
         raise ValueError(f"unknown job {name!r}: add it to hotline.jobs.ALL_JOBS")
-    session.info.setdefault(PENDING_KEY, []).append(Job(name, args, delay, key))
+    return Job(name, args, delay, key)
 
 
 @event.listens_for(Session, "after_commit")

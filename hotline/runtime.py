@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.db import make_engine
+from hotline.db import Atomic, AtomicRunner, make_engine
 from hotline.jobs import RUNNER_KEY, JobRunner, RQRunner, ThreadRunner
 from hotline.privacy import Privacy
 from hotline.settings import Settings, load_settings
@@ -35,11 +35,13 @@ class Runtime:
     privacy: Privacy
     clock: Callable[[], datetime] = system_clock
     sessions: sessionmaker[Session] = field(init=False)
+    atomic: AtomicRunner = field(init=False)   # one-statement units on the hot path
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(
             self.engine, expire_on_commit=False, info={RUNNER_KEY: self.jobs}
         )
+        self.atomic = Atomic(self.engine)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:

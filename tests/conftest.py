@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from hotline.db import make_engine, normalise_url, upgrade
+from hotline.db import SavepointAtomic, make_engine, normalise_url, upgrade
 from hotline.jobs import RUNNER_KEY, ManualRunner
 from hotline.runtime import Runtime, install
 from hotline.settings import Settings, load_settings
@@ -39,6 +39,15 @@ def database_url_from_env() -> str | None:
 
 def redis_url_from_env() -> str:
     return os.environ.get("HOTLINE_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis; tests that need one are skipped without HOTLINE_TEST_REDIS_URL."""
+    url = redis_url_from_env()
+    if not url:
+        pytest.skip("HOTLINE_TEST_REDIS_URL not set")
+    return url
 
 
 def on_postgres() -> bool:
@@ -139,6 +148,7 @@ def make_runtime(settings: Settings, engine: Engine) -> Iterator[RuntimeFactory]
             privacy=Privacy((settings_ or settings).privacy.key),
             clock=clk,
         )
+        rt.atomic = SavepointAtomic(conn)
         rt.sessions = sessionmaker(
             bind=conn,
             expire_on_commit=False,

@@ -3,10 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from hotline.db import normalise_url
@@ -65,3 +67,65 @@ def test_migrations_run_down_and_up_again(tmp_path: Path) -> None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+def test_atomic_units_commit_on_their_own(clean_database_url: str) -> None:
+    """The hot path's runner: what a unit wrote is there for everyone once it returns."""
+    from hotline.db import Atomic, make_engine
+
+    engine = make_engine(clean_database_url)
+    atomic = Atomic(engine)
+    try:
+        atomic.run(lambda conn: conn.execute(
+            Chapter.__table__.insert().values(slug="a", name="A", timezone="UTC",
+                                              created_at=datetime.now(UTC))))
+        with engine.connect() as other:
+            assert other.scalar(select(Chapter.name).where(Chapter.slug == "a")) == "A"
+    finally:
+        atomic.dispose()
+        engine.dispose()
+
+
+def test_atomic_runs_again_on_a_dropped_connection_but_not_on_an_error(
+    clean_database_url: str, caplog: Any,
+) -> None:
+    """PostgreSQL restarted under the pool: the unit runs once more, on a new connection."""
+    if not clean_database_url.startswith("postgresql"):
+        pytest.skip("the autocommit pool is PostgreSQL's")
+    from sqlalchemy.exc import ProgrammingError
+
+    from hotline.db import Atomic, make_engine
+
+    engine = make_engine(clean_database_url)
+    atomic = Atomic(engine)
+    calls: list[int] = []
+
+    def backend_pid(conn: Connection) -> int:
+        calls.append(1)
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        assert isinstance(pid, int)
+        return pid
+
+    try:
+        first = atomic.run(backend_pid)
+        with engine.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({first})")
+            admin.commit()
+        calls.clear()
+        second = atomic.run(backend_pid)
+        assert second != first
+        assert len(calls) == 2                     # the dropped try, then the new one
+        assert "connection dropped" in caplog.text
+
+        calls.clear()
+
+        def broken(conn: Connection) -> None:
+            calls.append(1)
+            conn.exec_driver_sql("SELECT * FROM no_such_table")
+
+        with pytest.raises(ProgrammingError):
+            atomic.run(broken)
+        assert len(calls) == 1
+    finally:
+        atomic.dispose()
+        engine.dispose()

@@ -10,19 +10,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import jobs
-from hotline.bans import ban_applies
 from hotline.calls.events import DialResult, InboundCall, QueueResult, Recording, StatusEvent
 from hotline.calls.planning import Strategy, plan_from_json, plan_ring, plan_to_json
-from hotline.logs import records
+from hotline.logs import incoming, records
 from hotline.logs.models import Call, CallLeg, LegOutcome, LegStatus, Outcome, Phase
-from hotline.privacy import Privacy
-from hotline.roster.models import Chapter, ChapterNumber
+from hotline.roster.models import Chapter
 from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -124,70 +121,32 @@ class Goodbye:
     reason: str                  # "callback", "voicemail", "no-message", "ended"
 
 
-@dataclass(frozen=True)
-class Line:
-    """What the webhook needs of the chapter owning a hotline number, read in one query."""
-
-    chapter_id: int
-    name: str
-    language: str
-    greeting: str
-    banned: bool
-
-
-def find_line(session: Session, privacy: Privacy, number: str, caller: str | None) -> Line | None:
-    """The chapter answering `number`, and whether `caller` is banned from it: one query."""
-    params = {"number": number, "caller_hash": privacy.digest(caller) if caller else ""}
-    row = session.execute(_LINE_QUERY, params).first()
-    if row is None:
-        return None
-    return Line(row.id, row.name, row.language or "en-US", row.greeting, bool(row.banned))
-
-
-def _line_query() -> Any:
-    # Built once: this runs on every incoming call.
-    banned = exists().where(ban_applies(bindparam("caller_hash"), Chapter.id))
-    return (
-        select(Chapter.id, Chapter.name, Chapter.language, Chapter.greeting,
-               banned.label("banned"))
-        .join(ChapterNumber, ChapterNumber.chapter_id == Chapter.id)
-        .where(ChapterNumber.number == bindparam("number"))
-    )
-
-
-_LINE_QUERY = _line_query()
-
-
-def answer_incoming(session: Session, runtime: Runtime, inbound: InboundCall) -> Incoming:
+def answer_incoming(runtime: Runtime, inbound: InboundCall) -> Incoming:
     """Write the call record and answer at once; the ring plan is made by the first ring job.
 
-    Twilio waits on this request, and so does the caller: it reads one row and writes one.
-    The plan is made for the instant the call came in (its started_at) by the RING_WAVE job
-    a moment later, and, should jobs not run at all, by the first hold-music request.
+    Twilio waits on this request, and so does the caller: one statement reads the line and
+    writes the call (hotline.logs.incoming). The plan is made for the instant the call came
+    in (its started_at) by the RING_WAVE job a moment later, and, should jobs not run at
+    all, by the first hold-music request.
     """
     at = runtime.clock()
-    line = find_line(session, runtime.privacy, inbound.to, inbound.caller)
-
-    def open_call(phase: Phase, outcome: Outcome | None) -> int | None:
-        return records.open_call(
-            session, runtime.privacy, call_sid=inbound.call_sid, to_number=inbound.to,
-            caller=inbound.caller, started_at=at, chapter_id=line.chapter_id if line else None,
-            phase=phase, outcome=outcome)
-
+    opened = runtime.atomic.run(lambda conn: incoming.open_incoming(
+        conn, runtime.privacy, call_sid=inbound.call_sid, to_number=inbound.to,
+        caller=inbound.caller, started_at=at))
+    line, call_id = opened.line, opened.call_id
+    if call_id is None:                 # a retried webhook: answer as the first time
+        with runtime.transaction() as session:
+            call = session.scalar(select(Call).where(Call.call_sid == inbound.call_sid))
+            if call is None:
+                raise LookupError(f"call {inbound.call_sid} is neither new nor recorded")
+            return _replay(session, runtime, call)
     if line is None:
-        if open_call(Phase.FINISHED, Outcome.UNKNOWN_NUMBER) is not None:
-            log.warning("call %s to %s: no chapter has this number", inbound.call_sid, inbound.to)
+        log.warning("call %s to %s: no chapter has this number", inbound.call_sid, inbound.to)
         return UnknownNumber()
     if line.banned:
-        if open_call(Phase.FINISHED, Outcome.REJECTED) is not None:
-            log.info("call %s rejected: banned caller", inbound.call_sid)
+        log.info("call %s rejected: banned caller", inbound.call_sid)
         return Rejected()
-    call_id = open_call(Phase.HOLDING, None)
-    if call_id is None:                 # a retried webhook: answer as the first time
-        call = session.scalar(select(Call).where(Call.call_sid == inbound.call_sid))
-        assert call is not None
-        return _replay(session, runtime, call)
-    jobs.enqueue(session, jobs.RING_WAVE, call_id, 0, key=f"ring-{call_id}-0")
+    jobs.submit(runtime.jobs, jobs.RING_WAVE, call_id, 0, key=f"ring-{call_id}-0")
     return Holding(call_id, Speech(line.name, line.language), inbound.call_sid, line.greeting)
 
 

@@ -11,7 +11,7 @@ import functools
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Connection, Table, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +46,7 @@ _OUTCOME_RANK = {
 
 
 def open_call(
-    session: Session,
+    session: Session | Connection,
     privacy: Privacy,
     *,
     call_sid: str,
@@ -69,7 +69,8 @@ def open_call(
         "caller_hint": mask(caller), "started_at": started_at, "phase": phase.value,
         "outcome": outcome.value if outcome else None,
     }
-    statement = _open_call_statement(session.get_bind().dialect.name)
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    statement = _open_call_statement(bind.dialect.name)
     return session.execute(statement, values).scalar()
 
 

@@ -74,9 +74,7 @@ def _public() -> str:
 @twilio_webhook
 def incoming() -> Response:
     inbound = forms.parse_inbound(request.form)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = flow.answer_incoming(session, runtime, inbound)
+    decision = flow.answer_incoming(app_runtime(), inbound)
     return _xml(twiml.incoming(decision, _public()))
 
 

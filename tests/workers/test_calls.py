@@ -22,8 +22,7 @@ SID = "CA" + "c" * 32
 
 
 def start_call(runtime: Runtime) -> int:
-    with runtime.transaction() as session:
-        answer_incoming(session, runtime, InboundCall(SID, HOTLINE, CALLER))
+    answer_incoming(runtime, InboundCall(SID, HOTLINE, CALLER))
     with runtime.sessions() as session:
         call_id = session.scalar(select(Call.id).where(Call.call_sid == SID))
     assert call_id is not None

@@ -195,7 +195,11 @@ class ThreadRunner:
 
 
 class RQRunner:
-    """RQ on Redis; falls back to `fallback` when Redis is down or no worker listens."""
+    """RQ on Redis; falls back to `fallback` when Redis is down or no worker listens.
+
+    Immediate jobs take the fast lane (hotline.fastlane) while a `hotline worker` serves it:
+    one RPUSH instead of an RQ job.
+    """
 
     WORKER_CHECK_SECONDS = 15.0
 
@@ -203,31 +207,27 @@ class RQRunner:
         from redis import Redis
         from rq import Queue
 
+        from hotline.fastlane import FastLane
+
         self.redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         self.queue = Queue(queue_name, connection=self.redis)
+        self.lane = FastLane(self.redis, queue_name)
         self.fallback = fallback
         self._workers_seen_at: datetime | None = None
         self._lock = threading.Lock()
 
     def submit(self, job: Job) -> None:
         from redis.exceptions import RedisError
-        from rq import Retry
 
         try:
+            if job.delay is None and self.lane.is_open():
+                self.lane.push(job.name, job.args)
+                return
             if not self._worker_listening():
                 log.warning("no RQ worker listening: running %s in the web process", job.name)
                 self.fallback.submit(job)
                 return
-            options: dict[str, Any] = {
-                "retry": Retry(max=3, interval=[2, 10, 30]),
-                "failure_ttl": 7 * 24 * 3600,
-            }
-            if job.key is not None:
-                options["job_id"] = job.key
-            if job.delay:
-                self.queue.enqueue_in(job.delay, job.name, *job.args, **options)
-            else:
-                self.queue.enqueue(job.name, *job.args, **options)
+            enqueue_rq(self.queue, job)
         except RedisError as exc:
             log.warning("Redis unavailable (%s): running %s in the web process", exc, job.name)
             self.fallback.submit(job)
@@ -245,3 +245,35 @@ class RQRunner:
                 self._workers_seen_at = now
             return True
         return False
+
+
+def enqueue_rq(queue: Any, job: Job) -> None:
+    """Put `job` on the RQ queue, with retries (2, 10 and 30 s after a failure)."""
+    from rq import Retry
+
+    options: dict[str, Any] = {
+        "retry": Retry(max=3, interval=[2, 10, 30]),
+        "failure_ttl": 7 * 24 * 3600,
+    }
+    if job.key is not None:
+        options["job_id"] = job.key
+    if job.delay:
+        queue.enqueue_in(job.delay, job.name, *job.args, **options)
+    else:
+        queue.enqueue(job.name, *job.args, **options)
+
+
+def retry_later(queue: Any) -> Callable[[str, tuple[Any, ...]], None]:
+    """For the fast lane: a job that failed there runs again by RQ in 2 s, with retries."""
+
+    def hand_over(name: str, args: tuple[Any, ...]) -> None:
+        enqueue_rq(queue, Job(name, args, delay=timedelta(seconds=2)))
+
+    return hand_over
+
+
+def run_now(name: str, args: tuple[Any, ...]) -> None:
+    """Run job `name(*args)` in this thread, raising what it raises (the fast lane's runner)."""
+    if name not in ALL_JOBS:
+        raise ValueError(f"unknown job {name!r}")
+    resolve(name)(*args)

@@ -8,21 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.jobs import Job, ManualRunner, RQRunner
-from tests.conftest import FixedClock, redis_url_from_env
+from tests.conftest import FixedClock
 
 RAN: list[str] = []
 
 
 def record(value: str) -> None:
     RAN.append(value)
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = redis_url_from_env()
-    if not url:
-        pytest.skip("HOTLINE_TEST_REDIS_URL not set")
-    return url
 
 
 @pytest.fixture

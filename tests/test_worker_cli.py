@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, redis_url_from_env
-from tests.test_cli import run
+from tests.test_cli import ROOT, run
 
 
 def touch(path: str) -> None:
@@ -50,3 +59,130 @@ def test_worker_with_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("hotline: queue.redis_url: cannot reach Redis")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def seed_ringing_leg(url: str) -> tuple[int, int]:
+    """A call with one leg ringing a volunteer: what a STOP_LEGS job acts on."""
+    from sqlalchemy.orm import Session
+
+    from hotline.db import make_engine
+    from hotline.logs.models import Call, LegStatus
+    from hotline.logs.records import open_call, record_leg_intent
+    from hotline.models import Chapter, Volunteer
+    from hotline.privacy import Privacy
+
+    at = datetime.now(UTC)
+    engine = make_engine(url)
+    with Session(engine) as s, s.begin():
+        chapter = Chapter(slug="boston", name="Boston", timezone="America/New_York")
+        ann = Volunteer(name="Ann", phone="+16175550111")
+        s.add_all([chapter, ann])
+        s.flush()
+        call_id = open_call(s, Privacy("p" * 20), call_sid="CA" + "7" * 32,
+                            to_number="+16175550100", caller="+16175550987", started_at=at,
+                            chapter_id=chapter.id)
+        call = s.get(Call, call_id)
+        assert call is not None and call_id is not None
+        leg = record_leg_intent(s, call, ann.id, ann.name, 0, at)
+        assert leg is not None
+        leg.call_sid, leg.status = "CA" + "8" * 32, LegStatus.RINGING.value
+        s.flush()
+        leg_id = leg.id
+    engine.dispose()
+    return call_id, leg_id
+
+
+def stop_requested(url: str, leg_id: int) -> bool:
+    from sqlalchemy.orm import Session
+
+    from hotline.db import make_engine
+    from hotline.logs.models import CallLeg
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            leg = s.get(CallLeg, leg_id)
+            return leg is not None and leg.stop_requested_at is not None
+    finally:
+        engine.dispose()
+
+
+def worker_env(url: str, redis_url: str, queue: str) -> dict[str, str]:
+    return {
+        "HOTLINE_DATABASE_URL": url, "HOTLINE_QUEUE_REDIS_URL": redis_url,
+        "HOTLINE_QUEUE_NAME": queue, "HOTLINE_APP_SECRET_KEY": "s" * 20,
+        "HOTLINE_PRIVACY_KEY": "p" * 20, "HOTLINE_TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
+        "HOTLINE_TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+        # Nothing listens here: the job's REST call fails, after the leg is marked.
+        "HOTLINE_TWILIO_API_BASE_URL": "http://127.0.0.1:9", "HOTLINE_TWILIO_TIMEOUT_SECONDS": "1",
+    }
+
+
+@dataclass
+class LaneCase:
+    """A ringing leg in a clean database, and a queue of its own on the test Redis."""
+
+    url: str
+    redis_url: str
+    redis: Any
+    queue: str
+    call_id: int
+    leg_id: int
+
+    def env(self) -> dict[str, str]:
+        return worker_env(self.url, self.redis_url, self.queue)
+
+
+@pytest.fixture
+def lane_case(clean_database_url: str, redis_url: str) -> Iterator[LaneCase]:
+    from redis import Redis
+
+    call_id, leg_id = seed_ringing_leg(clean_database_url)
+    redis = Redis.from_url(redis_url)
+    case = LaneCase(clean_database_url, redis_url, redis,
+                    f"hotline-test-{uuid.uuid4().hex[:8]}", call_id, leg_id)
+    yield case
+    for key in redis.scan_iter(match=f"*{case.queue}*"):
+        redis.delete(key)
+
+
+def test_burst_worker_runs_the_fast_lane(lane_case: LaneCase, tmp_path: Path) -> None:
+    from hotline.fastlane import FastLane
+    from hotline.jobs import STOP_LEGS
+
+    lane = FastLane(lane_case.redis, lane_case.queue)
+    lane.push(STOP_LEGS, (lane_case.call_id, 0))
+    result = run(["worker", "--burst"], tmp_path, **lane_case.env())
+    assert result.returncode == 0, result.stderr
+    assert lane_case.redis.llen(lane.jobs_key) == 0
+    assert stop_requested(lane_case.url, lane_case.leg_id)
+
+
+def test_worker_serves_the_lane_and_closes_it_on_sigterm(
+    lane_case: LaneCase, tmp_path: Path,
+) -> None:
+    from hotline.fastlane import FastLane
+    from hotline.jobs import STOP_LEGS
+
+    redis, name = lane_case.redis, lane_case.queue
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    environ.update(lane_case.env(), PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "hotline", "worker"], cwd=tmp_path,
+                               env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not FastLane(redis, name).is_open():
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the worker never opened the lane"
+            time.sleep(0.1)
+        FastLane(redis, name).push(STOP_LEGS, (lane_case.call_id, 0))
+        while not stop_requested(lane_case.url, lane_case.leg_id):
+            assert time.monotonic() < deadline, "the lane's job never ran"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert not FastLane(redis, name).is_open()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()

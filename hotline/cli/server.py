@@ -84,6 +84,8 @@ def worker(ctx: Context, burst: bool) -> None:
     from redis.exceptions import RedisError
     from rq import Queue, SimpleWorker
 
+    from hotline.fastlane import FastLane
+    from hotline.jobs import retry_later, run_now
     from hotline.logconfig import configure_logging
     from hotline.runtime import install
 
@@ -95,6 +97,17 @@ def worker(ctx: Context, burst: bool) -> None:
     except RedisError as exc:
         fail(f"queue.redis_url: cannot reach Redis ({exc})")
     queue = Queue(settings.queue.name, connection=redis)
-    # SimpleWorker runs jobs in this process: no fork per job (ringing must start fast)
-    # and no database connection pool copied across a fork.
-    SimpleWorker([queue], connection=redis).work(with_scheduler=True, burst=burst)
+    lane = FastLane(redis, settings.queue.name)
+    if burst:
+        lane.drain(run_now, retry_later(queue))
+        SimpleWorker([queue], connection=redis).work(with_scheduler=True, burst=True)
+        return
+    # Immediate jobs (ring the first wave, stop legs) come by the fast lane, on threads here;
+    # delayed jobs and retries by RQ.
+    server = lane.serve(run_now, retry_later(queue))
+    try:
+        # SimpleWorker runs jobs in this process: no fork per job (ringing must start fast)
+        # and no database connection pool copied across a fork.
+        SimpleWorker([queue], connection=redis).work(with_scheduler=True)
+    finally:
+        server.stop()

@@ -7,6 +7,12 @@ of its name and ids. The worker's lane threads take each job with BLMOVE into th
 in-flight list, run it, and drop it from that list; the caller's phones start ringing
 without waiting for RQ's poll either. A job that raises is handed to RQ, with its retries.
 
+New calls do not even take the push: while workers run, the webhook leaves the call in the
+database and each worker's dispatcher thread claims such calls every POLL_SECONDS and
+pushes them here (`serve(poll=...)`). A worker that dies between its claim and its push
+strands those calls; the caller's hold music then plans and, if no phone rings, falls back
+to a plain <Dial> (hotline.calls.flow), as for any job that never ran.
+
 Nothing is lost on the way: a worker killed mid-job leaves the job in its in-flight list,
 and the other workers move it back to the lane once that worker's heartbeat has expired
 (jobs are safe to run twice). Producers push only while some worker's heartbeat is fresh;
@@ -32,9 +38,13 @@ HEARTBEAT_SECONDS = 5.0
 ALIVE_SECONDS = 15
 RECLAIM_SECONDS = 30.0
 OPEN_CHECK_SECONDS = 5.0
+# How often a worker's dispatcher asks the database for new calls to ring. The caller is
+# hearing the greeting meanwhile (several seconds), so this adds nothing they can hear.
+POLL_SECONDS = 0.2
 
 Run = Callable[[str, tuple[Any, ...]], None]
 Failed = Callable[[str, tuple[Any, ...]], None]
+Poll = Callable[[], list[tuple[str, tuple[Any, ...]]]]
 
 
 class FastLane:
@@ -68,11 +78,21 @@ class FastLane:
         """Hand `name(*args)` to the serving workers; args must be JSON (ids)."""
         self.redis.rpush(self.jobs_key, encode(name, args))
 
+    def push_many(self, jobs: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Hand several jobs over in one round trip."""
+        if jobs:
+            self.redis.rpush(self.jobs_key, *(encode(name, args) for name, args in jobs))
+
     # -- workers ---------------------------------------------------------------------
 
-    def serve(self, run: Run, failed: Failed, threads: int = 4) -> Server:
-        """Start serving in background threads; stop with `Server.stop()`."""
-        server = Server(self, run, failed, threads)
+    def serve(self, run: Run, failed: Failed, threads: int = 4, poll: Poll | None = None,
+              ) -> Server:
+        """Start serving in background threads; stop with `Server.stop()`.
+
+        `poll`, if given, is asked every POLL_SECONDS for new jobs (the calls the web left
+        for the workers), which are pushed to the lane for whichever worker is free.
+        """
+        server = Server(self, run, failed, threads, poll)
         server.start()
         return server
 
@@ -101,7 +121,8 @@ class FastLane:
 class Server:
     """A worker's lane threads and its heartbeat."""
 
-    def __init__(self, lane: FastLane, run: Run, failed: Failed, threads: int) -> None:
+    def __init__(self, lane: FastLane, run: Run, failed: Failed, threads: int,
+                 poll: Poll | None = None) -> None:
         self.lane = lane
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.inflight_key = lane._inflight_prefix + self.name
@@ -112,6 +133,10 @@ class Server:
                          for i in range(threads)]
         self._threads.append(threading.Thread(target=self._beat, name="fastlane-heartbeat",
                                               daemon=True))
+        self._poll = poll
+        if poll is not None:
+            self._threads.append(threading.Thread(target=self._dispatch,
+                                                  name="fastlane-dispatcher", daemon=True))
 
     def start(self) -> None:
         self._heartbeat()
@@ -146,6 +171,15 @@ class Server:
                     last_reclaim = time.monotonic()
             except Exception:
                 log.exception("fast lane heartbeat failed")
+
+    def _dispatch(self) -> None:
+        assert self._poll is not None
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                self.lane.push_many(self._poll())
+            except Exception:
+                log.exception("fast lane: cannot dispatch new calls (trying again)")
+                self._stop.wait(1.0)
 
     def _take(self) -> None:
         redis, lane = self.lane.redis, self.lane

@@ -232,6 +232,15 @@ class RQRunner:
             log.warning("Redis unavailable (%s): running %s in the web process", exc, job.name)
             self.fallback.submit(job)
 
+    def workers_dispatch(self) -> bool:
+        """True while a worker serves the fast lane, and so also claims new calls to ring."""
+        from redis.exceptions import RedisError
+
+        try:
+            return self.lane.is_open()
+        except RedisError:
+            return False
+
     def _worker_listening(self) -> bool:
         from rq import Worker
 
@@ -245,6 +254,11 @@ class RQRunner:
                 self._workers_seen_at = now
             return True
         return False
+
+
+def workers_dispatch(runner: JobRunner) -> bool:
+    """Whether a new call may be left in the database for a worker's dispatcher to ring."""
+    return isinstance(runner, RQRunner) and runner.workers_dispatch()
 
 
 def enqueue_rq(queue: Any, job: Job) -> None:

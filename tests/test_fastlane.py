@@ -13,7 +13,7 @@ import pytest
 from hotline import fastlane
 from hotline.fastlane import FastLane
 from hotline.jobs import RING_WAVE, Job, ManualRunner, RQRunner, retry_later
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, RuntimeFactory
 
 
 class Recorder:
@@ -168,3 +168,53 @@ def test_entries_round_trip_and_garbage_is_refused() -> None:
     for raw in (b"5", b'{"a": 1}', b'[1, []]', b"[]", b"nope"):
         with pytest.raises(ValueError):
             fastlane.decode(raw)
+
+
+def test_with_workers_running_the_call_record_is_the_hand_off(
+    make_runtime: RuntimeFactory, runner: RQRunner,
+) -> None:
+    """No push from the webhook: the worker's dispatcher claims the call onto the lane."""
+    from hotline.calls.events import InboundCall
+    from hotline.calls.flow import Holding, answer_incoming, ring_new_calls
+    from tests.flows.harness import CALLER, HOTLINE, seed_chapter
+
+    runtime = make_runtime(jobs=runner)
+    seed_chapter(runtime, {1: ["+16175550111"]})
+    server = runner.lane.serve(Recorder().run, Recorder().give_up, threads=0)
+    try:
+        decision = answer_incoming(runtime, InboundCall("CA" + "e" * 32, HOTLINE, CALLER))
+        assert isinstance(decision, Holding)
+        assert runner.redis.llen(runner.lane.jobs_key) == 0     # nothing sent
+        assert fallback_of(runner).pending() == []
+        assert ring_new_calls(runtime) == [(RING_WAVE, (decision.call_id, 0))]
+        assert ring_new_calls(runtime) == []
+    finally:
+        server.stop()
+
+
+def test_without_workers_the_web_process_rings_it(
+    make_runtime: RuntimeFactory, runner: RQRunner,
+) -> None:
+    from hotline.calls.events import InboundCall
+    from hotline.calls.flow import Holding, answer_incoming, ring_new_calls
+    from tests.flows.harness import CALLER, HOTLINE, seed_chapter
+
+    runtime = make_runtime(jobs=runner)
+    seed_chapter(runtime, {1: ["+16175550111"]})
+    decision = answer_incoming(runtime, InboundCall("CA" + "e" * 32, HOTLINE, CALLER))
+    assert isinstance(decision, Holding)
+    assert [(j.name, j.args) for j in fallback_of(runner).pending()] == [
+        (RING_WAVE, (decision.call_id, 0))]
+    assert ring_new_calls(runtime) == []                         # not left for anyone else
+
+
+def test_the_dispatcher_pushes_what_it_claims(runner: RQRunner) -> None:
+    batches = [[(RING_WAVE, (50, 0)), (RING_WAVE, (51, 0))]]
+    recorder = Recorder()
+    server = runner.lane.serve(recorder.run, recorder.give_up, threads=1,
+                               poll=lambda: batches.pop() if batches else [])
+    try:
+        wait_for(lambda: len(recorder.ran) == 2)
+    finally:
+        server.stop()
+    assert recorder.ran == [(RING_WAVE, (50, 0)), (RING_WAVE, (51, 0))]

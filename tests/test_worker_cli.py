@@ -92,19 +92,54 @@ def seed_ringing_leg(url: str) -> tuple[int, int]:
     return call_id, leg_id
 
 
-def stop_requested(url: str, leg_id: int) -> bool:
+def leave_call_for_workers(url: str) -> int:
+    """A new call the web left for the workers (a chapter with nobody on its rota)."""
     from sqlalchemy.orm import Session
 
     from hotline.db import make_engine
-    from hotline.logs.models import CallLeg
+    from hotline.logs.records import open_call
+    from hotline.models import Chapter
+    from hotline.privacy import Privacy
+
+    engine = make_engine(url)
+    with Session(engine) as s, s.begin():
+        chapter = Chapter(slug="quiet", name="Quiet", timezone="UTC")
+        s.add(chapter)
+        s.flush()
+        call_id = open_call(s, Privacy("p" * 20), call_sid="CA" + "9" * 32,
+                            to_number="+16175550101", caller=None,
+                            started_at=datetime.now(UTC), chapter_id=chapter.id,
+                            awaiting_dispatch=True)
+    engine.dispose()
+    assert call_id is not None
+    return call_id
+
+
+def has_value(url: str, model: Any, row_id: int, column: str) -> bool:
+    """Whether `column` of that row is set, read on a connection of its own."""
+    from sqlalchemy.orm import Session
+
+    from hotline.db import make_engine
 
     engine = make_engine(url)
     try:
         with Session(engine) as s:
-            leg = s.get(CallLeg, leg_id)
-            return leg is not None and leg.stop_requested_at is not None
+            row = s.get(model, row_id)
+            return row is not None and getattr(row, column) is not None
     finally:
         engine.dispose()
+
+
+def planned(url: str, call_id: int) -> bool:
+    from hotline.logs.models import Call
+
+    return has_value(url, Call, call_id, "planned_at")
+
+
+def stop_requested(url: str, leg_id: int) -> bool:
+    from hotline.logs.models import CallLeg
+
+    return has_value(url, CallLeg, leg_id, "stop_requested_at")
 
 
 def worker_env(url: str, redis_url: str, queue: str) -> dict[str, str]:
@@ -176,8 +211,12 @@ def test_worker_serves_the_lane_and_closes_it_on_sigterm(
             assert time.monotonic() < deadline, "the worker never opened the lane"
             time.sleep(0.1)
         FastLane(redis, name).push(STOP_LEGS, (lane_case.call_id, 0))
+        waiting = leave_call_for_workers(lane_case.url)
         while not stop_requested(lane_case.url, lane_case.leg_id):
             assert time.monotonic() < deadline, "the lane's job never ran"
+            time.sleep(0.1)
+        while not planned(lane_case.url, waiting):       # claimed, rung (nobody on call)
+            assert time.monotonic() < deadline, "the call left for the workers never rang"
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0

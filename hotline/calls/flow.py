@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -130,9 +131,10 @@ def answer_incoming(runtime: Runtime, inbound: InboundCall) -> Incoming:
     all, by the first hold-music request.
     """
     at = runtime.clock()
+    for_workers = jobs.workers_dispatch(runtime.jobs)
     opened = runtime.atomic.run(lambda conn: incoming.open_incoming(
         conn, runtime.privacy, call_sid=inbound.call_sid, to_number=inbound.to,
-        caller=inbound.caller, started_at=at))
+        caller=inbound.caller, started_at=at, for_workers=for_workers))
     line, call_id = opened.line, opened.call_id
     if call_id is None:                 # a retried webhook: answer as the first time
         with runtime.transaction() as session:
@@ -146,8 +148,15 @@ def answer_incoming(runtime: Runtime, inbound: InboundCall) -> Incoming:
     if line.banned:
         log.info("call %s rejected: banned caller", inbound.call_sid)
         return Rejected()
-    jobs.submit(runtime.jobs, jobs.RING_WAVE, call_id, 0, key=f"ring-{call_id}-0")
+    if not for_workers:     # else the record is the hand-off: a worker claims it (ring_new_calls)
+        jobs.submit(runtime.jobs, jobs.RING_WAVE, call_id, 0, key=f"ring-{call_id}-0")
     return Holding(call_id, Speech(line.name, line.language), inbound.call_sid, line.greeting)
+
+
+def ring_new_calls(runtime: Runtime) -> list[tuple[str, tuple[Any, ...]]]:
+    """A worker's dispatcher: claim the calls left for the workers, as first-wave ring jobs."""
+    claimed = runtime.atomic.run(incoming.claim_awaiting)
+    return [(jobs.RING_WAVE, (call_id, 0)) for call_id in claimed]
 
 
 def ensure_plan(session: Session, runtime: Runtime, call: Call) -> bool:

@@ -84,13 +84,15 @@ def worker(ctx: Context, burst: bool) -> None:
     from redis.exceptions import RedisError
     from rq import Queue, SimpleWorker
 
+    from hotline.calls.flow import ring_new_calls
     from hotline.fastlane import FastLane
     from hotline.jobs import retry_later, run_now
     from hotline.logconfig import configure_logging
     from hotline.runtime import install
 
     configure_logging(settings.app.log_level)
-    install(ctx.runtime())
+    runtime = ctx.runtime()
+    install(runtime)
     redis = Redis.from_url(settings.queue.redis_url)
     try:
         redis.ping()
@@ -99,12 +101,14 @@ def worker(ctx: Context, burst: bool) -> None:
     queue = Queue(settings.queue.name, connection=redis)
     lane = FastLane(redis, settings.queue.name)
     if burst:
+        lane.push_many(ring_new_calls(runtime))
         lane.drain(run_now, retry_later(queue))
         SimpleWorker([queue], connection=redis).work(with_scheduler=True, burst=True)
         return
     # Immediate jobs (ring the first wave, stop legs) come by the fast lane, on threads here;
-    # delayed jobs and retries by RQ.
-    server = lane.serve(run_now, retry_later(queue))
+    # delayed jobs and retries by RQ. While workers run, the web leaves new calls in the
+    # database; the dispatcher thread claims them onto the lane.
+    server = lane.serve(run_now, retry_later(queue), poll=lambda: ring_new_calls(runtime))
     try:
         # SimpleWorker runs jobs in this process: no fork per job (ringing must start fast)
         # and no database connection pool copied across a fork.

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Connection,
     String,
     Table,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     null,
     select,
     true,
+    update,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -71,8 +73,13 @@ def open_incoming(
     to_number: str,
     caller: str | None,
     started_at: datetime,
+    for_workers: bool,
 ) -> Opened:
-    """Record a new incoming call and read its line; run it as one atomic unit."""
+    """Record a new incoming call and read its line; run it as one atomic unit.
+
+    With `for_workers`, a call that is to be rung is left for a worker's dispatcher to
+    claim (`claim_awaiting`): the record itself is the hand-off, nothing else is sent.
+    """
     caller_hash = privacy.digest(caller) if caller else ""
     if conn.dialect.name != "postgresql":
         line = _read_line(conn, to_number, caller_hash)
@@ -80,12 +87,13 @@ def open_incoming(
         call_id = records.open_call(
             conn, privacy, call_sid=call_sid, to_number=to_number, caller=caller,
             started_at=started_at, chapter_id=line.chapter_id if line else None,
-            phase=phase, outcome=outcome)
+            phase=phase, outcome=outcome,
+            awaiting_dispatch=for_workers and phase == Phase.HOLDING)
         return Opened(line, call_id)
     row = conn.exec_driver_sql(_open_incoming_sql(conn.dialect), {
         "number": to_number, "caller_hash": caller_hash, "call_sid": call_sid,
         "caller_cipher": privacy.encrypt(caller) if caller else "",
-        "caller_hint": mask(caller), "started_at": started_at,
+        "caller_hint": mask(caller), "started_at": started_at, "for_workers": for_workers,
     }).one()
     line = None if row.chapter_id is None else _line(row)
     return Opened(line, row.call_id)
@@ -154,6 +162,8 @@ def _open_incoming_statement() -> Any:
         c.current_wave: literal_column("0"),
         c.waves_spent: false(),
         c.plain_dial: false(),
+        c.awaiting_dispatch: case((unknown, false()), (line.c.banned, false()),
+                                  else_=bindparam("for_workers", type_=Boolean)),
     }
     opened = (
         postgresql_insert(table)
@@ -166,6 +176,24 @@ def _open_incoming_statement() -> Any:
         line.c.chapter_id, line.c.name, line.c.language, line.c.greeting, line.c.banned,
         select(opened.c.id).scalar_subquery().label("call_id"),
     ).select_from(dialled)
+
+
+def claim_awaiting(conn: Connection, limit: int = 100) -> list[int]:
+    """Take up to `limit` calls left for the workers, oldest first; each goes to one taker.
+
+    On PostgreSQL concurrent dispatchers skip each other's rows (SKIP LOCKED); SQLite has
+    one writer at a time.
+    """
+    table = cast(Table, Call.__table__)
+    waiting = (
+        select(table.c.id).where(table.c.awaiting_dispatch).order_by(table.c.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = conn.execute(
+        update(table).where(table.c.id.in_(waiting.scalar_subquery()))
+        .values(awaiting_dispatch=False).returning(table.c.id)
+    )
+    return sorted(claimed.scalars())
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -107,6 +108,10 @@ class Call(Base):
     """One incoming call to a hotline number and everything that happened to it."""
 
     __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_awaiting_dispatch", "id", sqlite_where=text("awaiting_dispatch"),
+              postgresql_where=text("awaiting_dispatch")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(34), unique=True)
@@ -128,6 +133,10 @@ class Call(Base):
     current_wave: Mapped[int] = mapped_column(Integer, default=0)
     waves_spent: Mapped[bool] = mapped_column(Boolean, default=False)
     plain_dial: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True from the webhook until a worker's dispatcher claims the call to start ringing it
+    # (set only while a worker is running; otherwise the web process rings it itself).
+    awaiting_dispatch: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
     answered_leg_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     talk_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -56,6 +56,7 @@ def open_call(
     chapter_id: int | None,
     phase: Phase = Phase.HOLDING,
     outcome: Outcome | None = None,
+    awaiting_dispatch: bool = False,
 ) -> int | None:
     """Write a new call's record in one statement; its id, or None if the CallSid exists.
 
@@ -67,7 +68,7 @@ def open_call(
         "caller_cipher": privacy.encrypt(caller) if caller else "",
         "caller_hash": privacy.digest(caller) if caller else "",
         "caller_hint": mask(caller), "started_at": started_at, "phase": phase.value,
-        "outcome": outcome.value if outcome else None,
+        "outcome": outcome.value if outcome else None, "awaiting_dispatch": awaiting_dispatch,
     }
     bind = session if isinstance(session, Connection) else session.get_bind()
     statement = _open_call_statement(bind.dialect.name)
@@ -79,7 +80,7 @@ def _open_call_statement(dialect: str) -> Any:
     table = cast(Table, Call.__table__)
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     columns = ("call_sid", "chapter_id", "to_number", "caller_cipher", "caller_hash",
-               "caller_hint", "started_at", "phase", "outcome")
+               "caller_hint", "started_at", "phase", "outcome", "awaiting_dispatch")
     return (
         insert(table)
         .values({name: bindparam(name, type_=table.c[name].type) for name in columns}

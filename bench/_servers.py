@@ -150,27 +150,29 @@ class Database:
 
 
 class WorkerPresence:
-    """An RQ worker registered on the queue that never takes a job.
-
-    The app runs ringing jobs in the web process when no worker listens; with this presence it
-    enqueues them to Redis instead, so the rounds measure the webhook path alone.
-    """
+    """An RQ worker registered on the queue that never takes a job (see also `Dispatcher`)."""
 
     def __init__(self, redis_url: str, queue_name: str) -> None:
         from redis import Redis
         from rq import Queue, Worker
+
+        from hotline.fastlane import FastLane
 
         self.redis = Redis.from_url(redis_url)
         self.redis.ping()
         self.queue = Queue(queue_name, connection=self.redis)
         self.worker = Worker([self.queue], connection=self.redis, name=f"bench-{os.getpid()}")
         self.worker.register_birth()
+        self.lane = FastLane(self.redis, queue_name)
 
-    def queued(self) -> int:
-        return self.queue.count + self.queue.scheduled_job_registry.count
+    def queued(self) -> tuple[int, int]:
+        """Jobs handed over and not taken: (by the fast lane, as RQ jobs)."""
+        rq = self.queue.count + self.queue.scheduled_job_registry.count
+        return int(self.redis.llen(self.lane.jobs_key)), rq
 
     def empty(self) -> None:
-        """Delete the jobs the last round enqueued (they were never meant to run)."""
+        """Delete the jobs the last round handed over (they were never meant to run)."""
+        self.redis.delete(self.lane.jobs_key)
         self.queue.empty()
         for registry in (
             self.queue.scheduled_job_registry, self.queue.deferred_job_registry,
@@ -185,3 +187,31 @@ class WorkerPresence:
         self.queue.delete(delete_jobs=True)
         self.worker.register_death()
         self.redis.delete(self.worker.key)
+
+
+
+class Dispatcher:
+    """`bench/_dispatch.py` in its own process: a worker's dispatcher that runs no job."""
+
+    def __init__(self, env: Mapping[str, str], logdir: Path, label: str) -> None:
+        from redis import Redis
+
+        from hotline.fastlane import FastLane
+
+        self._log = (logdir / f"{label}.dispatch.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "_dispatch.py")],
+            env={**env, "PYTHONPATH": str(REPO)}, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        lane = FastLane(Redis.from_url(env["HOTLINE_QUEUE_REDIS_URL"]),
+                        env["HOTLINE_QUEUE_NAME"])
+        deadline = time.monotonic() + 30
+        while not lane.is_open():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the dispatcher did not start: see {self._log.name}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        self._log.close()

@@ -69,6 +69,22 @@ def test_second_token_verifies_during_rotation(app: Flask) -> None:
     assert post(app, "/voice/incoming", incoming_form(), token="wrong").status_code == 403
 
 
+def test_twilio_signing_the_url_with_its_default_port_still_verifies(app: Flask) -> None:
+    """Twilio has signed https URLs both with and without :443; both are accepted."""
+    form = incoming_form()
+    with_port = TEST_PUBLIC_URL.replace("https://hotline.test", "https://hotline.test:443")
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
+        with_port + "/voice/incoming", form)
+    response = app.test_client().post("/voice/incoming", data=form,
+                                      headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
+    wrong_port = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
+        "https://hotline.test:8443/voice/incoming", form)
+    response = app.test_client().post("/voice/incoming", data=form,
+                                      headers={"X-Twilio-Signature": wrong_port})
+    assert response.status_code == 403
+
+
 def test_raw_query_string_is_signed_as_sent(app: Flask) -> None:
     path = "/voice/incoming?note=a%2Fb%20c"
     assert post(app, path, incoming_form()).status_code == 200

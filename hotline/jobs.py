@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # Every job the app enqueues. tests/workers/test_job_names.py checks each resolves.
 RING_WAVE = "workers.calls.ring_wave"
 STOP_LEGS = "workers.calls.stop_legs"
-ALL_JOBS = (RING_WAVE, STOP_LEGS)
+STOP_LEG = "workers.calls.stop_leg"
+ALL_JOBS = (RING_WAVE, STOP_LEGS, STOP_LEG)
 
 PENDING_KEY = "hotline.pending_jobs"
 RUNNER_KEY = "hotline.job_runner"

@@ -1,4 +1,7 @@
-"""Call jobs: ring a wave of volunteers, stop the legs of a call. Ids in, safe to run twice."""
+"""Call jobs: ring a wave of volunteers, stop the legs of a call, stop a stray leg.
+
+Ids in, safe to run twice.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +20,11 @@ def stop_legs(call_id: int, except_leg_id: int = 0) -> None:
     Raises if a leg would not stop, so RQ retries the job (stopping twice is harmless).
     """
     ringing.stop_legs(current(), call_id, except_leg_id, strict=True)
+
+
+def stop_leg(leg_id: int) -> None:
+    """STOP_LEG: stop one leg's phone whatever its record says (found ringing after we closed it).
+
+    Raises if it would not stop, so RQ retries the job.
+    """
+    ringing.stop_leg(current(), leg_id)

@@ -151,6 +151,13 @@ def on_leg_status(session: Session, runtime: Runtime, leg_id: int, event: Status
         return
     if leg.call_sid is None:       # the callback beat the job storing the SID
         records.record_leg_sid(session, leg, event.call_sid)
+    if (LegStatus(leg.status).ended and not event.status.ended
+            and not records.network_ended(session, event.call_sid)):
+        # We closed this leg (stopped, overdue, never dialled as far as we knew) and the
+        # network says its phone is ringing or talking: a phone nobody watches. Stop it.
+        jobs.enqueue(session, jobs.STOP_LEG, leg.id,
+                     key=f"stop-leg-{leg.id}-{event.sequence_number}")
+        return
     if records.record_leg_status(session, leg, event.status, event.at) and event.status.ended:
         maybe_advance(session, leg.call, leg.wave)
 

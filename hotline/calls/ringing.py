@@ -109,9 +109,10 @@ def _place(runtime: Runtime, leg_id: int) -> bool:
         leg = session.get(CallLeg, leg_id)
         assert leg is not None
         records.record_leg_sid(session, leg, sid)
-        still_wanted = leg.call.phase == Phase.HOLDING
+        still_wanted = leg.call.phase == Phase.HOLDING and not LegStatus(leg.status).ended
     if not still_wanted:
-        # Claimed or abandoned while we dialled: stop_legs may have run before the SID existed.
+        # Claimed or abandoned while we dialled (stop_legs may have run before the SID
+        # existed), or the leg itself was closed meanwhile (overdue, stopped): stop it now.
         _stop(runtime, [sid])
     return True
 
@@ -142,6 +143,18 @@ def stop_legs(
     if strict and failed:
         raise TelephonyError(f"could not stop {len(failed)} leg(s) of call {call_id}")
     return sids
+
+
+def stop_leg(runtime: Runtime, leg_id: int) -> None:
+    """Stop one leg's phone even though its record is closed; TelephonyError if it refused."""
+    with runtime.sessions() as session:
+        leg = session.get(CallLeg, leg_id)
+        sid = leg.call_sid if leg is not None else None
+    if sid is None:
+        return
+    log.warning("leg %s: found ringing after it was closed: stopping it again", leg_id)
+    if _stop(runtime, [sid]):
+        raise TelephonyError(f"could not stop leg {leg_id}")
 
 
 def _stop(runtime: Runtime, sids: list[str]) -> list[str]:

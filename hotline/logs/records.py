@@ -239,6 +239,15 @@ def record_leg_sid(session: Session, leg: CallLeg, call_sid: str) -> None:
     session.flush()
 
 
+def network_ended(session: Session, call_sid: str) -> bool:
+    """Whether Twilio itself has reported this call ended (a callback we recorded)."""
+    ended = [status.value for status in LegStatus if status.ended]
+    return session.scalar(
+        select(CallEvent.id).where(CallEvent.call_sid == call_sid, CallEvent.status.in_(ended))
+        .limit(1)
+    ) is not None
+
+
 def record_event(
     session: Session, call_sid: str, sequence_number: int, status: str, occurred_at: datetime
 ) -> bool:

@@ -1,4 +1,4 @@
-"""RING_WAVE and STOP_LEGS: ids in, intent before dialling, safe to run twice."""
+"""RING_WAVE, STOP_LEGS and STOP_LEG: ids in, intent before dialling, safe to run twice."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hotline.runtime import Runtime
 from hotline.telephony import OutboundCall, TelephonyError
 from tests.conftest import RecordingTelephony, RuntimeFactory
 from tests.flows.harness import CALLER, HOTLINE, seed_chapter
-from workers.calls import ring_wave, stop_legs
+from workers.calls import ring_wave, stop_leg, stop_legs
 
 ANN, BOB, CAT = "+16175550111", "+16175550112", "+16175550113"
 SID = "CA" + "c" * 32
@@ -37,6 +37,7 @@ def legs(runtime: Runtime) -> list[CallLeg]:
 def test_job_names_resolve_to_these_workers() -> None:
     assert jobs.resolve(jobs.RING_WAVE) is ring_wave
     assert jobs.resolve(jobs.STOP_LEGS) is stop_legs
+    assert jobs.resolve(jobs.STOP_LEG) is stop_leg
 
 
 def test_ring_wave_twice_dials_each_volunteer_once(make_runtime: RuntimeFactory) -> None:
@@ -167,3 +168,81 @@ def test_stop_job_fails_when_a_leg_would_not_stop_so_it_is_retried(
     assert len(telephony.stopped) == 1             # the other leg was still stopped
     stop_legs(call_id, 0)                          # the retry
     assert sorted(set(telephony.stopped)) == sorted(str(leg.call_sid) for leg in legs(runtime))
+
+
+def leg_event(runtime: Runtime, leg: CallLeg, status: LegStatus, sequence: int) -> None:
+    from hotline.calls.events import StatusEvent
+    from hotline.calls.legs import on_leg_status
+
+    assert leg.call_sid is not None
+    with runtime.transaction() as session:
+        on_leg_status(session, runtime, leg.id,
+                      StatusEvent(leg.call_sid, status, sequence, runtime.clock()))
+
+
+def close_leg(runtime: Runtime, leg_id: int) -> None:
+    from hotline.logs import records
+
+    with runtime.transaction() as session:
+        leg = session.get(CallLeg, leg_id)
+        assert leg is not None
+        records.end_leg(session, leg, LegStatus.CANCELED, runtime.clock())
+
+
+def test_a_leg_found_ringing_after_we_closed_it_is_stopped_again(
+    make_runtime: RuntimeFactory,
+) -> None:
+    telephony = RecordingTelephony()
+    runtime = make_runtime(telephony=telephony)
+    seed_chapter(runtime, {1: [ANN, BOB]})
+    call_id = start_call(runtime)
+    ring_wave(call_id, 0)
+    ann, bob = legs(runtime)
+    close_leg(runtime, ann.id)                 # e.g. stopped, and we took it as done
+    leg_event(runtime, ann, LegStatus.RINGING, 2)          # but the network says it rings
+    leg_event(runtime, bob, LegStatus.RINGING, 2)          # an open leg ringing: fine
+    pending = [(j.name, j.args) for j in runtime.jobs.pending()]  # type: ignore[attr-defined]
+    assert (jobs.STOP_LEG, (ann.id,)) in pending
+    assert not any(name == jobs.STOP_LEG and args == (bob.id,) for name, args in pending)
+    stop_leg(ann.id)
+    assert telephony.stopped == [ann.call_sid]
+    assert legs(runtime)[0].status == LegStatus.CANCELED   # the record stays closed
+
+
+def test_a_late_ringing_after_the_network_ended_the_leg_stops_nothing(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()
+    seed_chapter(runtime, {1: [ANN]})
+    call_id = start_call(runtime)
+    ring_wave(call_id, 0)
+    (ann,) = legs(runtime)
+    leg_event(runtime, ann, LegStatus.NO_ANSWER, 3)        # Twilio: it ended
+    leg_event(runtime, ann, LegStatus.RINGING, 2)          # an older callback, late
+    assert not any(j.name == jobs.STOP_LEG
+                   for j in runtime.jobs.pending())  # type: ignore[attr-defined]
+
+
+class ClosedWhileDialling(RecordingTelephony):
+    """The leg is closed (overdue, stopped) while the REST call is on its way."""
+
+    def __init__(self, box: list[Runtime]) -> None:
+        super().__init__()
+        self.box = box
+
+    def place_call(self, call: OutboundCall) -> str:
+        close_leg(self.box[0], int(call.url.rsplit("/", 2)[-2]))
+        return super().place_call(call)
+
+
+def test_a_leg_closed_while_dialling_is_stopped_once_its_sid_is_known(
+    make_runtime: RuntimeFactory,
+) -> None:
+    box: list[Runtime] = []
+    telephony = ClosedWhileDialling(box)
+    runtime = make_runtime(telephony=telephony)
+    box.append(runtime)
+    seed_chapter(runtime, {1: [ANN]})
+    ring_wave(start_call(runtime), 0)
+    (ann,) = legs(runtime)
+    assert ann.call_sid is not None and telephony.stopped == [ann.call_sid]

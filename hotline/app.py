@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
-    """The web app: Twilio webhooks, coordinator pages, calendar feeds, health check."""
+    """The web app: Twilio webhooks, calendar feeds, health check."""
     if runtime is None:
         settings = settings or load_settings()
         require_for_serving(settings)

@@ -76,10 +76,10 @@ class FastLane:
 
     def push(self, name: str, args: tuple[Any, ...]) -> None:
         """Hand `name(*args)` to the serving workers; args must be JSON (ids)."""
-        self.redis.rpush(self.jobs_key, encode(name, args))
+        self.push_many([(name, args)])
 
     def push_many(self, jobs: list[tuple[str, tuple[Any, ...]]]) -> None:
-        """Hand several jobs over in one round trip."""
+        """Hand several jobs over in one round trip (none: no round trip)."""
         if jobs:
             self.redis.rpush(self.jobs_key, *(encode(name, args) for name, args in jobs))
 

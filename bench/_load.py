@@ -68,10 +68,16 @@ class Caller:
 
     def request(self) -> bytes:
         """One inbound call's webhook, bytes ready for the socket."""
+        headers, body = self.request_to(self._rng.choice(self._numbers))
+        head = f"POST {INCOMING_PATH} HTTP/1.1\r\nHost: {self._host}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+        return head.encode() + body
+
+    def request_to(self, to: str) -> tuple[dict[str, str], bytes]:
+        """One inbound call's webhook to the hotline number `to`: (headers, body)."""
         rng = self._rng
         caller = f"+1{rng.randint(201, 989)}{rng.randint(2000000, 9999999)}"
         self.callers_used.add(caller)
-        to = rng.choice(self._numbers)
         params = {
             "CallSid": "CA" + uuid.UUID(int=rng.getrandbits(128)).hex,
             "AccountSid": ACCOUNT_SID,
@@ -85,12 +91,8 @@ class Caller:
         }
         body = urlencode(params).encode()
         signature = self._validator.compute_signature(self._url, params)
-        head = (
-            f"POST {INCOMING_PATH} HTTP/1.1\r\nHost: {self._host}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"X-Twilio-Signature: {signature}\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        return head.encode() + body
+        return {"Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature, "Content-Length": str(len(body))}, body
 
 
 class _Conn:

@@ -75,7 +75,9 @@ def seed_roster(engine: Engine, privacy: Privacy, chapters: int, volunteers: int
             name = f"Volunteer {vid}"
             members.append((vid, name))
             volunteer_rows.append({
-                "id": vid, "name": name, "phone": f"+1415{vid:07d}", "languages": ["en"],
+                # 415-2xx-xxxx: numbers libphonenumber holds valid (hotline.phone.parse_phone)
+                "id": vid, "name": name, "phone": f"+1415{200 + vid // 10000}{vid % 10000:04d}",
+                "languages": ["en"],
                 "experiences": [], "active": True, "created_at": now - HISTORY,
             })
             block, slot = divmod(k, len(TIERS_PER_BLOCK))
@@ -100,12 +102,12 @@ def seed_roster(engine: Engine, privacy: Privacy, chapters: int, volunteers: int
             "reason": "bench", "created_at": now - HISTORY,
         })
     with engine.begin() as conn:
-        conn.execute(insert(Chapter.__table__), chapter_rows)
-        conn.execute(insert(ChapterNumber.__table__), number_rows)
+        conn.execute(insert(Chapter), chapter_rows)
+        conn.execute(insert(ChapterNumber), number_rows)
         for rows, table in ((volunteer_rows, Volunteer), (shift_rows, Shift)):
             for i in range(0, len(rows), BATCH):
-                conn.execute(insert(table.__table__), rows[i:i + BATCH])
-        conn.execute(insert(Ban.__table__), ban_rows)
+                conn.execute(insert(table), rows[i:i + BATCH])
+        conn.execute(insert(Ban), ban_rows)
     fix_sequences(engine, ("chapters", "volunteers", "shifts", "bans"))
     return Roster(tuple(numbers), {cid: tuple(v) for cid, v in by_chapter.items()})
 
@@ -168,8 +170,8 @@ def _insert_contacts(url: str, roster: Roster, callers: list[tuple[str, str, str
             calls.append(call)
             legs.extend(call_legs)
         with engine.begin() as conn:
-            conn.execute(insert(Call.__table__), calls)
-            conn.execute(insert(CallLeg.__table__), legs)
+            conn.execute(insert(Call), calls)
+            conn.execute(insert(CallLeg), legs)
     engine.dispose()
 
 
@@ -212,8 +214,8 @@ def _contact(rng: random.Random, roster: Roster, callers: list[tuple[str, str, s
         )
         legs.append({
             "id": leg_id, "call_id": call_id, "volunteer_id": vid, "volunteer_name": name,
-            "wave": wave, "call_sid": _sid(rng), "status": status, "screen": screen,
-            "outcome": leg_outcome, "engaged": None, "attempts": 1, "created_at": offered,
+            "call_sid": _sid(rng), "status": status, "screen": screen,
+            "outcome": leg_outcome, "engaged": None, "dialled_at": offered, "created_at": offered,
             "answered_at": answered_at if won else None,
             "ended_at": offered + timedelta(seconds=20), "stop_requested_at": None,
         })
@@ -226,9 +228,10 @@ def _contact(rng: random.Random, roster: Roster, callers: list[tuple[str, str, s
         "caller_hash": digest, "caller_hint": hint, "started_at": started, "phase": "finished",
         "outcome": outcome,
         "plan": [{"tier": 1, "volunteers": [{"id": v, "name": n} for v, n in people]}],
-        "current_wave": len(people) - 1, "waves_spent": outcome != "answered",
-        "plain_dial": False, "answered_leg_id": answered_leg, "answered_at": answered_at,
-        "talk_seconds": talk, "ended_at": ended,
+        "planned_at": started, "tier_index": 0, "tier_since": started,
+        "position_at_arrival": 1, "dequeued_at": answered_at or ended,
+        "awaiting_dispatch": False, "plain_dial": False, "answered_leg_id": answered_leg,
+        "answered_at": answered_at, "talk_seconds": talk, "ended_at": ended,
     }
     return call, legs
 

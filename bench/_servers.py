@@ -95,6 +95,24 @@ def start_server(name: str, app: str, env: Mapping[str, str], logdir: Path) -> S
     return server
 
 
+def start_hotline_serve(env: Mapping[str, str], logdir: Path, name: str, port: int) -> Server:
+    """`hotline serve --workers 2` as deployed, on `port`; waits until it answers."""
+    log_path = logdir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hotline", "serve", "--port", str(port), "--workers",
+             str(WORKERS)], env={**env, "PYTHONPATH": str(REPO)}, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO,
+        )
+    server = Server(name, port, process, log_path)
+    try:
+        _wait_healthy(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 def _wait_healthy(server: Server, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -116,14 +134,14 @@ def _wait_healthy(server: Server, timeout: float = 60.0) -> None:
 class Database:
     """A database of the bench's own: made in PostgreSQL and dropped, or a temporary SQLite file."""
 
-    def __init__(self, admin_url: str | None, sqlite_dir: Path) -> None:
+    def __init__(self, admin_url: str | None, sqlite_dir: Path, purpose: str = "") -> None:
         self._admin_url = admin_url
         if admin_url is None:
-            self.url = f"sqlite:///{sqlite_dir / 'bench.db'}"
+            self.url = f"sqlite:///{sqlite_dir / f'bench{purpose}.db'}"
             self.name = "bench.db"
             self.label = "SQLite, temporary file"
             return
-        self.name = f"hotline_bench_{os.getpid()}"
+        self.name = f"hotline_bench{purpose}_{os.getpid()}"
         parts = urlsplit(admin_url)
         self.url = urlunsplit(parts._replace(path="/" + self.name))
         self.label = f"PostgreSQL {parts.hostname}, database {self.name}"
@@ -140,6 +158,19 @@ class Database:
         if self._admin_url is not None:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
+    def transactions(self) -> int:
+        """Transactions committed or rolled back in the bench's database so far (as
+        PostgreSQL's statistics have them: backends report within about a second)."""
+        import psycopg
+
+        assert self._admin_url is not None
+        url = self._admin_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+                (self.name,)).fetchone()
+        return int(row[0]) if row else 0
+
     def _admin(self, statement: str) -> None:
         import psycopg
 
@@ -149,69 +180,131 @@ class Database:
             conn.execute(statement.encode())
 
 
-class WorkerPresence:
-    """An RQ worker registered on the queue that never takes a job (see also `Dispatcher`)."""
+class Background:
+    """A process of hotline's the bench runs beside the servers (a worker, a listener)."""
 
-    def __init__(self, redis_url: str, queue_name: str) -> None:
-        from redis import Redis
-        from rq import Queue, Worker
-
-        from hotline.fastlane import FastLane
-
-        self.redis = Redis.from_url(redis_url)
-        self.redis.ping()
-        self.queue = Queue(queue_name, connection=self.redis)
-        self.worker = Worker([self.queue], connection=self.redis, name=f"bench-{os.getpid()}")
-        self.worker.register_birth()
-        self.lane = FastLane(self.redis, queue_name)
-
-    def queued(self) -> tuple[int, int]:
-        """Jobs handed over and not taken: (by the fast lane, as RQ jobs)."""
-        rq = self.queue.count + self.queue.scheduled_job_registry.count
-        return int(self.redis.llen(self.lane.jobs_key)), rq
-
-    def empty(self) -> None:
-        """Delete the jobs the last round handed over (they were never meant to run)."""
-        self.redis.delete(self.lane.jobs_key)
-        self.queue.empty()
-        for registry in (
-            self.queue.scheduled_job_registry, self.queue.deferred_job_registry,
-            self.queue.failed_job_registry,
-            self.queue.finished_job_registry, self.queue.canceled_job_registry,
-        ):
-            for job_id in registry.get_job_ids():
-                registry.remove(job_id, delete_job=True)
-
-    def close(self) -> None:
-        self.empty()
-        self.queue.delete(delete_jobs=True)
-        self.worker.register_death()
-        self.redis.delete(self.worker.key)
-
-
-
-class Dispatcher:
-    """`bench/_dispatch.py` in its own process: a worker's dispatcher that runs no job."""
-
-    def __init__(self, env: Mapping[str, str], logdir: Path, label: str) -> None:
-        from redis import Redis
-
-        from hotline.fastlane import FastLane
-
-        self._log = (logdir / f"{label}.dispatch.log").open("wb")
+    def __init__(self, command: list[str], env: Mapping[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "_dispatch.py")],
-            env={**env, "PYTHONPATH": str(REPO)}, stdout=self._log, stderr=subprocess.STDOUT,
+            command, env={**env, "PYTHONPATH": str(REPO)}, stdout=self._log,
+            stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
         )
-        lane = FastLane(Redis.from_url(env["HOTLINE_QUEUE_REDIS_URL"]),
-                        env["HOTLINE_QUEUE_NAME"])
-        deadline = time.monotonic() + 30
-        while not lane.is_open():
+
+    def wait_alive(self, redis_url: str, queue_name: str, timeout: float = 30.0) -> None:
+        """Until its heartbeat is in Redis (producers then send work to the workers)."""
+        from redis import Redis
+
+        from hotline.rqjobs import alive_key
+
+        redis = Redis.from_url(redis_url)
+        deadline = time.monotonic() + timeout
+        while not redis.exists(alive_key(queue_name)):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the dispatcher did not start: see {self._log.name}")
+                raise RuntimeError(f"{self.log_path.name}: did not start; see its log")
             time.sleep(0.05)
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
         self._log.close()
+
+
+def hotline_worker(env: Mapping[str, str], logdir: Path, label: str) -> Background:
+    """`hotline worker`, as deployed."""
+    return Background([sys.executable, "-m", "hotline", "worker"], env,
+                      logdir / f"{label}.worker.log")
+
+
+def listener(env: Mapping[str, str], logdir: Path, label: str) -> Background:
+    """The worker's heartbeat and new-call listener only (bench/_listener.py): no job runs."""
+    return Background([sys.executable, str(REPO / "bench" / "_listener.py")], env,
+                      logdir / f"{label}.listener.log")
+
+
+class Jobs:
+    """The bench's RQ queues: what was handed to the workers, and clearing it."""
+
+    def __init__(self, redis_url: str, queue_name: str) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        from hotline.rqjobs import queue_names
+
+        self.redis = Redis.from_url(redis_url)
+        self.redis.ping()
+        self.name = queue_name
+        self.queues = [Queue(name, connection=self.redis) for name in queue_names(queue_name)]
+
+    def queued(self) -> int:
+        return sum(queue.count + queue.scheduled_job_registry.count for queue in self.queues)
+
+    def empty(self) -> None:
+        for queue in self.queues:
+            queue.empty()  # type: ignore[no-untyped-call]
+            for registry in (
+                queue.scheduled_job_registry, queue.deferred_job_registry,
+                queue.failed_job_registry, queue.finished_job_registry,
+                queue.canceled_job_registry,
+            ):
+                for job_id in registry.get_job_ids():
+                    registry.remove(job_id, delete_job=True)
+
+    def close(self) -> None:
+        self.empty()
+        for queue in self.queues:
+            queue.delete(delete_jobs=True)
+        for key in self.redis.scan_iter(match=f"hotline:{self.name}:*"):
+            self.redis.delete(key)
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it (gunicorn's workers, RQ's scheduler)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def memory_kb(pids: list[int]) -> tuple[int, int]:
+    """(RSS, PSS) in kB summed over these processes; PSS shares each shared page out."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss, pss

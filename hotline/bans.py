@@ -20,6 +20,9 @@ class Ban(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number_hash: Mapped[str] = mapped_column(String(64), index=True)
     number_hint: Mapped[str] = mapped_column(String(16))      # masked: '***1234'
+    # The number encrypted, so a new privacy key can remake the hash (hotline.keyring);
+    # '' for bans made before it was kept.
+    number_cipher: Mapped[str] = mapped_column(Text, default="")
     chapter_id: Mapped[int | None] = mapped_column(
         ForeignKey("chapters.id", ondelete="CASCADE"), nullable=True
     )                                                          # None: every chapter
@@ -52,12 +55,14 @@ def add_ban(
     """Ban a number (idempotent: banning twice keeps one row, with the newer reason)."""
     digest = privacy.digest(number)
     existing = session.scalar(
-        select(Ban).where(Ban.number_hash == digest, _same_scope(chapter_id))
+        select(Ban).where(Ban.number_hash == digest, same_scope(chapter_id))
     )
     if existing is not None:
         existing.reason = reason or existing.reason
+        existing.number_cipher = existing.number_cipher or privacy.encrypt(number)
         return existing
-    ban = Ban(number_hash=digest, number_hint=mask(number), chapter_id=chapter_id, reason=reason)
+    ban = Ban(number_hash=digest, number_hint=mask(number), number_cipher=privacy.encrypt(number),
+              chapter_id=chapter_id, reason=reason)
     session.add(ban)
     session.flush()
     return ban
@@ -66,7 +71,7 @@ def add_ban(
 def remove_ban(session: Session, privacy: Privacy, number: str, chapter_id: int | None) -> bool:
     """Lift a ban; False if there was none in that scope."""
     ban = session.scalar(
-        select(Ban).where(Ban.number_hash == privacy.digest(number), _same_scope(chapter_id))
+        select(Ban).where(Ban.number_hash == privacy.digest(number), same_scope(chapter_id))
     )
     if ban is None:
         return False
@@ -78,5 +83,6 @@ def list_bans(session: Session) -> list[Ban]:
     return list(session.scalars(select(Ban).order_by(Ban.created_at, Ban.id)))
 
 
-def _same_scope(chapter_id: int | None) -> ColumnElement[bool]:
+def same_scope(chapter_id: int | None) -> ColumnElement[bool]:
+    """Bans of exactly this scope: every chapter (None), or this one."""
     return Ban.chapter_id.is_(None) if chapter_id is None else Ban.chapter_id == chapter_id

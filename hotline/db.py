@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -9,13 +10,24 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from hotline.files import create_private, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +89,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
+        path = sqlite_file(url)
+        if path is not None:
+            # The contact log is for its owner only: a new database file is made 0600 before
+            # SQLite opens it (its -wal and -shm files take the same mode).
+            event.listen(engine, "do_connect", lambda *_: create_private(path)
+                         if path.parent.is_dir() else None)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -101,7 +119,7 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 class AtomicRunner(Protocol):
-    def run(self, unit: Callable[[Connection], T]) -> T: ...
+    def run(self, unit: Callable[[Connection], T], *, together: bool = False) -> T: ...
 
 
 class Atomic:
@@ -121,22 +139,30 @@ class Atomic:
         self._pool: Engine | None = None          # made on first use
         self._lock = threading.Lock()
 
-    def run(self, unit: Callable[[Connection], T]) -> T:
+    def run(self, unit: Callable[[Connection], T], *, together: bool = False) -> T:
+        """Run `unit`; `together`: a unit of several statements, which then commit as one
+        transaction (still one BEGIN and one COMMIT on PostgreSQL, with no ping): the
+        workers' sweep, whose statements would otherwise each be a transaction."""
         try:
-            return self._run(unit)
+            return self._run(unit, together)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             log.warning("database connection dropped (%s): running again on a new one",
                         type(exc.orig).__name__)
-            return self._run(unit)
+            return self._run(unit, together)
 
-    def _run(self, unit: Callable[[Connection], T]) -> T:
+    def _run(self, unit: Callable[[Connection], T], together: bool) -> T:
         if not self._autocommit:
             with self._main.begin() as conn:
                 return unit(conn)
         with self._autocommit_pool().connect() as conn:
-            return unit(conn)
+            if not together:
+                return unit(conn)
+            # Back to autocommit when the connection returns to the pool.
+            conn.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                return unit(conn)
 
     def _autocommit_pool(self) -> Engine:
         with self._lock:
@@ -159,9 +185,27 @@ class SavepointAtomic:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def run(self, unit: Callable[[Connection], T]) -> T:
+    def run(self, unit: Callable[[Connection], T], *, together: bool = False) -> T:
         with self.conn.begin_nested():
             return unit(self.conn)
+
+
+def add_once(session: Session, row: T, where: ColumnElement[bool]) -> tuple[T, bool]:
+    """Add `row` unless a row matching `where` (its unique key) is there, whoever else is
+    adding it at this moment: the row in the database, and whether this call added it."""
+    model = type(row)
+    existing: T | None = session.scalar(select(model).where(where))
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found: T | None = session.scalar(select(model).where(where))
+        assert found is not None, f"{model.__name__}: a key conflict but no row"
+        return found, False
+    session.flush()
+    return row, True
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -172,8 +216,25 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Create or migrate the schema by running the Alembic migrations."""
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+        return
+    # SQLite changes a table by copying it and dropping the old one; with foreign keys on,
+    # that DROP cascades (a chapter's numbers, members, ... deleted). Off for the migration,
+    # which must be outside a transaction, and every key checked before committing.
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                command.upgrade(alembic_config(conn), revision)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revisions(engine: Engine) -> set[str]:
@@ -181,6 +242,44 @@ def current_revisions(engine: Engine) -> set[str]:
 
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
+
+
+class SchemaNotReady(Exception):
+    """The database is missing, empty, or not at the code's migrations; the message says
+    what to run, in one line."""
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaNotReady unless the database is at this code's migrations. A SQLite file
+    that does not exist is reported without being created (connecting would create it)."""
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is not None and not path.exists():
+        raise SchemaNotReady(f"the database {path} does not exist yet: run `hotline db upgrade` "
+                             "to create it")
+    current = current_revisions(engine)
+    if not current:
+        raise SchemaNotReady("the database is not set up (no tables yet): run "
+                             "`hotline db upgrade`")
+    script = _scripts()
+    heads = set(script.get_heads())
+    if current == heads:
+        return
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = sorted(current - known)
+    if unknown:
+        raise SchemaNotReady(f"the database is at revision {', '.join(unknown)}, which this "
+                             "version of hotline does not know (a newer one migrated it): "
+                             "install that version")
+    raise SchemaNotReady(f"the database is behind the code's migrations (at "
+                         f"{', '.join(sorted(current))}, the code needs "
+                         f"{', '.join(sorted(heads))}): run `hotline db upgrade`")
+
+
+@functools.cache
+def _scripts() -> Any:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def alembic_config(connection: Any = None) -> Any:

@@ -9,9 +9,8 @@ REST server this module serves (the app's `twilio.api_base_url`).
 
 from __future__ import annotations
 
-import os
+import secrets
 import tomllib
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,16 +20,17 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from hotline.db import SavepointAtomic, current_revisions, make_engine
-from hotline.jobs import RUNNER_KEY, ManualRunner
+from hotline.db import SchemaNotReady, check_schema, make_engine
+from hotline.jobs import ManualRunner
 from hotline.models import Chapter, ChapterNumber, Volunteer
-from hotline.privacy import Privacy, mask
-from hotline.runtime import Runtime, install
-from hotline.settings import Settings, is_e164, with_overrides
+from hotline.phone import PhoneError, parse_caller, parse_phone
+from hotline.privacy import mask
+from hotline.runtime import rolled_back_runtime
+from hotline.settings import Settings, with_overrides
 from hotline.standin import phones
-from hotline.standin.clock import RealClock, VirtualClock
+from hotline.standin.clock import VirtualClock
 from hotline.standin.phones import Caller, Phone
 from hotline.standin.report import CallReport
 from hotline.standin.switchboard import Switchboard
@@ -73,6 +73,8 @@ class DrillResult:
     transcript: str
     record: dict[str, Any] | None   # the contact record the call would have left
     live: bool = False              # against a served app, whose records are kept
+    texts: tuple[str, ...] = ()     # the texts the line sent (alerts, ...), in order
+    streamed: bool = False          # the transcript was printed line by line as it happened
 
 
 def caller_script(action: str, after: float = 40.0) -> Caller:
@@ -148,9 +150,12 @@ def _seconds(path: Path, raw: Mapping[str, Any], key: str, default: float, name:
 
 
 def _check(scenario: Scenario) -> None:
-    for number, label in ((scenario.to, "--to"), (scenario.from_, "--from")):
-        if not is_e164(number):
-            raise DrillError(f"{label}: {number!r} is not an E.164 number like +16175550100")
+    for number, label, parse in ((scenario.to, "--to", parse_phone),
+                                 (scenario.from_, "--from", parse_caller)):
+        try:
+            parse(number)
+        except PhoneError as exc:
+            raise DrillError(f"{label}: {number!r} {exc} (like +16175550100)") from None
     for does in (scenario.everyone, scenario.first):
         if does is not None and does not in BEHAVIOURS:
             raise DrillError(f"unknown behaviour {does!r}: choose one of {', '.join(BEHAVIOURS)}")
@@ -206,8 +211,10 @@ def _rolled_back(settings: Settings) -> Iterator[Connection]:
     """A connection to the live database whose every change is rolled back at the end."""
     engine = make_engine(settings.database.url)
     try:
-        if not current_revisions(engine):
-            raise DrillError("the database has no tables yet: run `hotline db upgrade` first")
+        try:
+            check_schema(engine)
+        except SchemaNotReady as exc:
+            raise DrillError(str(exc)) from None
         with engine.connect() as conn:
             outer = conn.begin()
             try:
@@ -219,16 +226,18 @@ def _rolled_back(settings: Settings) -> Iterator[Connection]:
 
 
 def drill_settings(settings: Settings) -> Settings:
-    """The settings a drill runs the app with: a token and account even if none is configured."""
+    """The settings a drill runs the app with: a token and account even if none is
+    configured, and the privacy key, or a throwaway one (nothing a drill writes is kept)."""
     return with_overrides(settings, app={"log_level": "WARNING"}, twilio={
         "account_sid": settings.twilio.account_sid or DRILL_ACCOUNT,
         "auth_token": settings.twilio.auth_token or DRILL_TOKEN,
-    })
+    }, privacy={"key": settings.privacy.key or secrets.token_urlsafe(32)})
 
 
 def run_drill(settings: Settings, scenario: Scenario) -> DrillResult:
     """Play the scenario's call in-process on a virtual clock; nothing is kept."""
     from hotline.app import create_app
+    from hotline.drillday import play_follow_ups, texts_sent
     from hotline.logs.contacts import contact_for
     from hotline.standin.simulator import Simulator
     from hotline.standin.transport import WsgiTarget
@@ -243,73 +252,27 @@ def run_drill(settings: Settings, scenario: Scenario) -> DrillResult:
             label = _labels(session, scenario.from_)
         board = Switchboard(VirtualClock(start), settings.twilio.account_sid, phones=book)
         runner = ManualRunner(board.now)
-        runtime = Runtime(
-            settings=settings, engine=conn.engine, telephony=StandinTelephony(board),
-            jobs=runner, privacy=Privacy(settings.privacy.key), clock=board.now,
-        )
-        runtime.atomic = SavepointAtomic(conn)
-        runtime.sessions = sessionmaker(
-            bind=conn, expire_on_commit=False,
-            join_transaction_mode="create_savepoint", info={RUNNER_KEY: runner},
-        )
+        runtime = rolled_back_runtime(settings, conn, telephony=StandinTelephony(board),
+                                      jobs=runner, clock=board.now)
         app = create_app(runtime=runtime)
 
         def run_jobs(now: datetime) -> None:
             runner.run_due(now)
 
-        try:
-            sim = Simulator(
-                WsgiTarget(app, settings.app.public_url, settings.twilio.auth_token), board,
-                on_advance=run_jobs, mask=label,
-            )
-            report = sim.call(scenario.from_, scenario.to, scenario.caller)
-            with runtime.sessions() as session:
-                row = contact_for(session, report.sid)
-        finally:
-            install(None)
-    record = row.as_json() if row is not None else None
-    return DrillResult(report=report, transcript=sim.transcript, record=record)
-
-
-def run_live_drill(
-    settings: Settings, scenario: Scenario, against: str, rest_port: int
-) -> DrillResult:
-    """Play the call in real time against a served app whose REST calls reach our stand-in."""
-    from hotline.standin.openapi import SPEC_ENV
-    from hotline.standin.rest import create_rest_app, serve_rest
-    from hotline.standin.simulator import Simulator
-    from hotline.standin.transport import HttpTarget
-
-    _check(scenario)
-    if not settings.twilio.auth_token:
-        raise DrillError("twilio.auth_token: must be set to the served app's token")
-    start = datetime.now(UTC)
-    with _rolled_back(settings) as conn, Session(conn) as session:
-        book = _phone_book(session, scenario, start)
-        label = _labels(session, scenario.from_)
-    # Fresh SIDs each run: the served app keeps its records, and a repeated SID would be
-    # taken for a retry of an earlier drill's call.
-    board = Switchboard(RealClock(), settings.twilio.account_sid, phones=book,
-                        seed=uuid.uuid4().hex)
-    # With Twilio's OpenAPI description at hand, every REST request the app makes is checked.
-    spec = os.environ.get(SPEC_ENV)
-    rest = create_rest_app(board, settings.twilio.auth_token,
-                           spec_path=Path(spec) if spec else None)
-    try:
-        base_url, stop = serve_rest(rest, port=rest_port)
-    except OSError as exc:
-        raise DrillError(f"--rest-port {rest_port}: cannot listen ({exc.strerror})") from None
-    try:
-        target = HttpTarget(against, settings.twilio.auth_token)
-        sim = Simulator(target, board, mask=label)
+        sim = Simulator(
+            WsgiTarget(app, settings.app.public_url, settings.twilio.auth_token), board,
+            on_advance=run_jobs, mask=label,
+        )
         report = sim.call(scenario.from_, scenario.to, scenario.caller)
-    finally:
-        stop()
-    return DrillResult(report=report, transcript=sim.transcript,
-                       record=_served_record(settings, report.sid), live=True)
+        play_follow_ups(sim, runtime, runner, report.sid, scenario.from_)
+        with runtime.sessions() as session:
+            row = contact_for(session, report.sid)
+    record = row.as_json() if row is not None else None
+    return DrillResult(report=report, transcript=sim.transcript, record=record,
+                       texts=tuple(texts_sent(board.messages, label, since=start)))
 
 
-def _served_record(settings: Settings, call_sid: str) -> dict[str, Any] | None:
+def served_record(settings: Settings, call_sid: str) -> dict[str, Any] | None:
     """The contact record the served app wrote, if this process can read its database."""
     from hotline.logs.contacts import contact_for
 

@@ -1,14 +1,14 @@
-"""The one place that enqueues background jobs.
+"""Background jobs: their names, how code asks for one, and the in-process runners.
 
-Jobs are named by dotted path (code under hotline/ never imports workers/) and take
-ids, never objects. `enqueue(session, ...)` holds a job until the session commits, so a
-job never runs against data its request has not yet written, and a rolled-back request
-enqueues nothing.
+A job is named by dotted path (code under hotline/ never imports workers/; a test checks
+every name resolves), is called with the runtime and ids, never objects, and is safe to
+run twice. Code in a transaction asks with `enqueue(session, ...)`: the job is sent when
+`Runtime.transaction()` commits, so it never runs against data not yet written, and a
+rolled-back transaction sends nothing. Code with nothing to commit uses `Runtime.submit`.
 
-Three runners: RQ on Redis (`queue.redis_url` set), threads inside this process (one
-machine, no Redis), and a manual runner that a test or simulation drives by hand. When
-Redis cannot be reached, or no worker is listening, the RQ runner runs the job here
-instead: a call must still ring volunteers.
+Where jobs run is the runner's business: RQ on Redis with `hotline worker` processes
+(hotline.rqjobs, with retries and a failed-job registry), threads inside the web process
+on the embedded default, or by hand (tests, drills) on a clock of their own.
 """
 
 from __future__ import annotations
@@ -19,23 +19,36 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# Every job the app enqueues. tests/workers/test_job_names.py checks each resolves.
-RING_WAVE = "workers.calls.ring_wave"
+# The call path's jobs (RQ's "calls" queue, served first), the call to a caller in a
+# call-back among them: someone is waiting on the line for it.
+DISPATCH_CALLS = "workers.calls.dispatch_calls"
+RING_LEG = "workers.calls.ring_leg"
 STOP_LEGS = "workers.calls.stop_legs"
 STOP_LEG = "workers.calls.stop_leg"
-ALL_JOBS = (RING_WAVE, STOP_LEGS, STOP_LEG)
+CALL_CALLER = "workers.calls.call_caller"
+CALL_JOBS = (DISPATCH_CALLS, RING_LEG, STOP_LEGS, STOP_LEG, CALL_CALLER)
+# After the call: scheduled work, and texts.
+RUN_TASK = "workers.tasks.run_task"
+SEND_TEXT = "workers.texts.send_text"
+SWEEP = "workers.tasks.sweep"         # every SWEEP_SECONDS (hotline.work.sweeps)
+ALL_JOBS = (*CALL_JOBS, RUN_TASK, SEND_TEXT, SWEEP)
 
 PENDING_KEY = "hotline.pending_jobs"
-RUNNER_KEY = "hotline.job_runner"
+# A job that raises is tried again this many seconds later, once per entry (RQ's Retry on
+# Redis, the threads' own on the embedded default). Scheduled work and texts keep longer
+# retries of their own in their rows (hotline.work.schedule, hotline.texts.outbox).
+RETRY_INTERVALS = (2, 10, 30)
 
 
 @dataclass(frozen=True)
@@ -44,10 +57,29 @@ class Job:
     args: tuple[Any, ...]
     delay: timedelta | None = None
     key: str | None = None           # a stable id: the same key is not queued twice
+    tries: int = 0                   # how many times it already failed (in-process retries)
 
 
 class JobRunner(Protocol):
-    def submit(self, job: Job) -> None: ...
+    def submit(self, job: Job, runtime: Runtime) -> None:
+        """Run `job` with `runtime` now or when due, here or elsewhere."""
+        ...
+
+    def wakes_by_notify(self) -> bool:
+        """Whether a new call's record itself wakes the workers (PostgreSQL NOTIFY)."""
+        ...
+
+
+def make_job(
+    name: str, args: tuple[Any, ...], delay: timedelta | None = None, key: str | None = None
+) -> Job:
+    if name not in ALL_JOBS:
+        raise ValueError(f"unknown job {name!r}: add it to hotline.jobs.ALL_JOBS")
+    if not all(type(arg) is int for arg in args):
+        # A job's arguments are what Redis keeps: row ids only, never a number, a name or
+        # an object (the job reloads what it needs, from the database).
+        raise TypeError(f"job {name}: arguments are row ids (int), got {args!r}")
+    return Job(name, args, delay, key)
 
 
 def enqueue(
@@ -57,43 +89,11 @@ def enqueue(
     delay: timedelta | None = None,
     key: str | None = None,
 ) -> None:
-    """Queue `name(*args)` to run once `session` commits."""
-    session.info.setdefault(PENDING_KEY, []).append(_job(name, args, delay, key))
-
-
-def submit(
-    runner: JobRunner,
-    name: str,
-    *args: Any,
-    delay: timedelta | None = None,
-    key: str | None = None,
-) -> None:
-    """Queue `name(*args)` now: for work whose data is already committed (no session)."""
-    runner.submit(_job(name, args, delay, key))
-
-
-def _job(name: str, args: tuple[Any, ...], delay: timedelta | None, key: str | None) -> Job:
-    if name not in ALL_JOBS:
-        raise ValueError(f"unknown job {name!r}: add it to hotline.jobs.ALL_JOBS")
-    return Job(name, args, delay, key)
-
-
-@event.listens_for(Session, "after_commit")
-def _submit_pending(session: Session) -> None:
-    pending: list[Job] = session.info.pop(PENDING_KEY, [])
-    if not pending:
-        return
-    runner: JobRunner | None = session.info.get(RUNNER_KEY)
-    if runner is None:
-        log.error("jobs %s dropped: session has no job runner", [j.name for j in pending])
-        return
-    for job in pending:
-        runner.submit(job)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+    """Send `name(runtime, *args)` when this session's `Runtime.transaction()` commits."""
+    pending: list[Job] | None = session.info.get(PENDING_KEY)
+    if pending is None:
+        raise RuntimeError("jobs are enqueued inside Runtime.transaction(), which sends them")
+    pending.append(make_job(name, args, delay, key))
 
 
 def resolve(name: str) -> Callable[..., Any]:
@@ -105,12 +105,34 @@ def resolve(name: str) -> Callable[..., Any]:
     return func  # type: ignore[no-any-return]
 
 
-def run_job(job: Job) -> None:
-    """Run one job here and now; failures are logged, never raised into the caller."""
+def run_job(job: Job, runtime: Runtime) -> bool:
+    """Run one job here and now; a failure is logged, never raised into the caller (False)."""
     try:
-        resolve(job.name)(*job.args)
+        resolve(job.name)(runtime, *job.args)
     except Exception:
         log.exception("job %s%r failed", job.name, job.args)
+        return False
+    return True
+
+
+def retry_of(job: Job) -> Job | None:
+    """The same job again after its next RETRY_INTERVALS wait, or None once they are spent."""
+    if job.tries >= len(RETRY_INTERVALS):
+        log.error("job %s%r failed %d times: given up", job.name, job.args, job.tries + 1)
+        return None
+    return replace(job, tries=job.tries + 1, key=None,
+                   delay=timedelta(seconds=RETRY_INTERVALS[job.tries]))
+
+
+class LaterRunner:
+    """Sends nothing: the work is a row already, and a process's sweep will run it (a CLI
+    command that must not run jobs in a process about to exit)."""
+
+    def submit(self, job: Job, runtime: Runtime) -> None:
+        log.debug("job %s%r left to the sweep", job.name, job.args)
+
+    def wakes_by_notify(self) -> bool:
+        return False
 
 
 class ManualRunner:
@@ -118,22 +140,25 @@ class ManualRunner:
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
-        self._heap: list[tuple[datetime, int, Job]] = []
+        self._heap: list[tuple[datetime, int, Job, Runtime]] = []
         self._seq = itertools.count()
         self._keys: set[str] = set()
         self.ran: list[Job] = []
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Job, runtime: Runtime) -> None:
         if job.key is not None:
             if job.key in self._keys:
                 return
             self._keys.add(job.key)
         due = self.clock() + (job.delay or timedelta())
-        heapq.heappush(self._heap, (due, next(self._seq), job))
+        heapq.heappush(self._heap, (due, next(self._seq), job, runtime))
+
+    def wakes_by_notify(self) -> bool:
+        return False
 
     def pending(self) -> list[Job]:
         """Jobs not yet run, soonest first."""
-        return [job for _, _, job in sorted(self._heap, key=lambda h: (h[0], h[1]))]
+        return [entry[2] for entry in sorted(self._heap, key=lambda h: (h[0], h[1]))]
 
     def next_due(self) -> datetime | None:
         return self._heap[0][0] if self._heap else None
@@ -143,23 +168,25 @@ class ManualRunner:
         now = now or self.clock()
         count = 0
         while self._heap and self._heap[0][0] <= now:
-            _, _, job = heapq.heappop(self._heap)
+            _, _, job, runtime = heapq.heappop(self._heap)
             if job.key is not None:
                 self._keys.discard(job.key)
             self.ran.append(job)
-            run_job(job)
+            run_job(job, runtime)
             count += 1
         return count
 
 
 class ThreadRunner:
-    """Runs jobs on a few daemon threads in this process, delayed ones when due."""
+    """Runs jobs on a few daemon threads in this process, delayed ones when due; a job that
+    fails is tried again after each of RETRY_INTERVALS (as RQ would)."""
 
     def __init__(self, threads: int = 4) -> None:
-        self._heap: list[tuple[datetime, int, Job]] = []
+        self._heap: list[tuple[datetime, int, Job, Runtime]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._stopped = False
+        self._halt = threading.Event()
         self._threads = [
             threading.Thread(target=self._loop, name=f"hotline-job-{i}", daemon=True)
             for i in range(threads)
@@ -167,13 +194,26 @@ class ThreadRunner:
         for t in self._threads:
             t.start()
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Job, runtime: Runtime) -> None:
         due = datetime.now(UTC) + (job.delay or timedelta())
         with self._cond:
-            heapq.heappush(self._heap, (due, next(self._seq), job))
+            heapq.heappush(self._heap, (due, next(self._seq), job, runtime))
             self._cond.notify()
 
+    def wakes_by_notify(self) -> bool:
+        return False
+
+    def every(self, seconds: float, job: Job, runtime: Runtime) -> None:
+        """Submit `job` now and every `seconds` after, until stopped."""
+        def repeat() -> None:
+            while not self._halt.is_set():
+                self.submit(job, runtime)
+                self._halt.wait(seconds)
+
+        threading.Thread(target=repeat, name="hotline-every", daemon=True).start()
+
     def stop(self) -> None:
+        self._halt.set()
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
@@ -191,104 +231,6 @@ class ThreadRunner:
                         self._cond.wait()
                 if self._stopped:
                     return
-                _, _, job = heapq.heappop(self._heap)
-            run_job(job)
-
-
-class RQRunner:
-    """RQ on Redis; falls back to `fallback` when Redis is down or no worker listens.
-
-    Immediate jobs take the fast lane (hotline.fastlane) while a `hotline worker` serves it:
-    one RPUSH instead of an RQ job.
-    """
-
-    WORKER_CHECK_SECONDS = 15.0
-
-    def __init__(self, redis_url: str, queue_name: str, fallback: JobRunner) -> None:
-        from redis import Redis
-        from rq import Queue
-
-        from hotline.fastlane import FastLane
-
-        self.redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-        self.queue = Queue(queue_name, connection=self.redis)
-        self.lane = FastLane(self.redis, queue_name)
-        self.fallback = fallback
-        self._workers_seen_at: datetime | None = None
-        self._lock = threading.Lock()
-
-    def submit(self, job: Job) -> None:
-        from redis.exceptions import RedisError
-
-        try:
-            if job.delay is None and self.lane.is_open():
-                self.lane.push(job.name, job.args)
-                return
-            if not self._worker_listening():
-                log.warning("no RQ worker listening: running %s in the web process", job.name)
-                self.fallback.submit(job)
-                return
-            enqueue_rq(self.queue, job)
-        except RedisError as exc:
-            log.warning("Redis unavailable (%s): running %s in the web process", exc, job.name)
-            self.fallback.submit(job)
-
-    def workers_dispatch(self) -> bool:
-        """True while a worker serves the fast lane, and so also claims new calls to ring."""
-        from redis.exceptions import RedisError
-
-        try:
-            return self.lane.is_open()
-        except RedisError:
-            return False
-
-    def _worker_listening(self) -> bool:
-        from rq import Worker
-
-        now = datetime.now(UTC)
-        with self._lock:
-            seen = self._workers_seen_at
-            if seen and (now - seen).total_seconds() < self.WORKER_CHECK_SECONDS:
-                return True
-        if Worker.count(queue=self.queue) > 0:
-            with self._lock:
-                self._workers_seen_at = now
-            return True
-        return False
-
-
-def workers_dispatch(runner: JobRunner) -> bool:
-    """Whether a new call may be left in the database for a worker's dispatcher to ring."""
-    return isinstance(runner, RQRunner) and runner.workers_dispatch()
-
-
-def enqueue_rq(queue: Any, job: Job) -> None:
-    """Put `job` on the RQ queue, with retries (2, 10 and 30 s after a failure)."""
-    from rq import Retry
-
-    options: dict[str, Any] = {
-        "retry": Retry(max=3, interval=[2, 10, 30]),
-        "failure_ttl": 7 * 24 * 3600,
-    }
-    if job.key is not None:
-        options["job_id"] = job.key
-    if job.delay:
-        queue.enqueue_in(job.delay, job.name, *job.args, **options)
-    else:
-        queue.enqueue(job.name, *job.args, **options)
-
-
-def retry_later(queue: Any) -> Callable[[str, tuple[Any, ...]], None]:
-    """For the fast lane: a job that failed there runs again by RQ in 2 s, with retries."""
-
-    def hand_over(name: str, args: tuple[Any, ...]) -> None:
-        enqueue_rq(queue, Job(name, args, delay=timedelta(seconds=2)))
-
-    return hand_over
-
-
-def run_now(name: str, args: tuple[Any, ...]) -> None:
-    """Run job `name(*args)` in this thread, raising what it raises (the fast lane's runner)."""
-    if name not in ALL_JOBS:
-        raise ValueError(f"unknown job {name!r}")
-    resolve(name)(*args)
+                _, _, job, runtime = heapq.heappop(self._heap)
+            if not run_job(job, runtime) and (again := retry_of(job)) is not None:
+                self.submit(again, runtime)

@@ -1,12 +1,26 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
+from hotline.accounts.models import AccountToken, SignInFailure, User, UserChapter, WebSession
+from hotline.audit.models import AuditEntry
 from hotline.bans import Ban
 from hotline.db import Base
+from hotline.keyring import KeyFingerprint
 from hotline.logs.messages import InboundMessage
-from hotline.logs.models import Call, CallbackRequest, CallEvent, CallLeg, Voicemail
-from hotline.roster.models import Chapter, ChapterNumber, Shift, Volunteer
+from hotline.logs.models import (
+    Call,
+    CallbackRequest,
+    CallEvent,
+    CallFlag,
+    CallLeg,
+    Voicemail,
+)
+from hotline.roster.models import Chapter, ChapterNumber, Shift, ShiftReminder, Volunteer
+from hotline.texts.models import OptOut, OutboundText
+from hotline.work.models import ScheduledTask
 
 __all__ = [
-    "Ban", "Base", "Call", "CallEvent", "CallLeg", "CallbackRequest", "Chapter", "ChapterNumber",
-    "InboundMessage", "Shift", "Volunteer", "Voicemail",
+    "AccountToken", "AuditEntry", "SignInFailure", "User", "UserChapter", "WebSession",
+    "Ban", "Base", "Call", "CallEvent", "CallFlag", "CallLeg", "CallbackRequest", "Chapter",
+    "ChapterNumber", "InboundMessage", "KeyFingerprint", "OptOut", "OutboundText",
+    "ScheduledTask", "Shift", "ShiftReminder", "Volunteer", "Voicemail",
 ]

@@ -1,53 +1,76 @@
-"""What a process needs to do work: settings, database, telephony, jobs and the clock.
+"""What a process needs to do work: settings, database, telephony, jobs, throttle, clock.
 
-Built once per process (web app, worker, CLI command, test) from the settings.
-Background jobs find it with `current()`; a worker process builds its own on first use.
+Built once per process by one of two factories and passed explicitly: the web app keeps it
+in its `extensions`, a worker hands it to every job, a CLI command to the functions it
+calls. `build_runtime` wires the parts the settings describe; `rolled_back_runtime` wires
+the same parts to one database connection whose transaction someone else rolls back at the
+end (a drill reading the live rota, a test).
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.db import Atomic, AtomicRunner, make_engine
-from hotline.jobs import RUNNER_KEY, JobRunner, RQRunner, ThreadRunner
+from hotline.db import Atomic, AtomicRunner, SavepointAtomic, make_engine
+from hotline.jobs import PENDING_KEY, JobRunner, ThreadRunner, make_job
 from hotline.privacy import Privacy
-from hotline.settings import Settings, load_settings
+from hotline.settings import Settings
 from hotline.telephony import Telephony
+from hotline.throttle import Throttle, slot_file_for
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
     settings: Settings
     engine: Engine
+    sessions: sessionmaker[Session]
+    atomic: AtomicRunner            # one-statement units on the hot path
     telephony: Telephony
     jobs: JobRunner
+    throttle: Throttle              # outbound calls per second, across processes
     privacy: Privacy
     clock: Callable[[], datetime] = system_clock
-    sessions: sessionmaker[Session] = field(init=False)
-    atomic: AtomicRunner = field(init=False)   # one-statement units on the hot path
-
-    def __post_init__(self) -> None:
-        self.sessions = sessionmaker(
-            self.engine, expire_on_commit=False, info={RUNNER_KEY: self.jobs}
-        )
-        self.atomic = Atomic(self.engine)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session that commits once at the end, or rolls back on error."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session that commits once at the end (or rolls back on error); the jobs it
+        enqueued are sent once it has committed."""
+        with self.sessions() as session:
+            session.info[PENDING_KEY] = []
+            with session.begin():
+                yield session
+            pending = session.info.pop(PENDING_KEY)
+        for job in pending:
+            self.jobs.submit(job, self)
+
+    def submit(self, name: str, *args: Any, delay: timedelta | None = None,
+               key: str | None = None) -> None:
+        """Send job `name(self, *args)` now: for work whose data is already committed."""
+        self.jobs.submit(make_job(name, args, delay, key), self)
+
+
+def privacy_of(settings: Settings) -> Privacy:
+    """The privacy key of these settings, with the key a rotation replaces if one is given."""
+    return Privacy(settings.privacy.key, previous=(settings.privacy.previous_key,))
+
+
+def _telephony(settings: Settings) -> Telephony:
+    from hotline.telephony.twilio_rest import TwilioTelephony
+
+    return TwilioTelephony(settings.twilio.account_sid, settings.twilio.auth_token,
+                           api_base_url=settings.twilio.api_base_url,
+                           timeout_seconds=settings.twilio.timeout_seconds)
 
 
 def build_runtime(
@@ -56,50 +79,47 @@ def build_runtime(
     telephony: Telephony | None = None,
     jobs: JobRunner | None = None,
     clock: Callable[[], datetime] | None = None,
-    engine: Engine | None = None,
+    throttle: Throttle | None = None,
 ) -> Runtime:
-    """Wire the parts the settings describe; any part may be given instead (tests, drills)."""
-    if telephony is None:
-        from hotline.telephony.twilio_rest import TwilioTelephony
-
-        telephony = TwilioTelephony(
-            settings.twilio.account_sid,
-            settings.twilio.auth_token,
-            api_base_url=settings.twilio.api_base_url,
-            timeout_seconds=settings.twilio.timeout_seconds,
-        )
+    """The runtime of a web, worker or CLI process, as its settings describe it; any part
+    may be given instead (a simulation on a virtual clock gives its telephony, clock, jobs
+    and no throttle)."""
+    engine = make_engine(settings.database.url)
     if jobs is None:
         local = ThreadRunner()
-        jobs = (
-            RQRunner(settings.queue.redis_url, settings.queue.name, fallback=local)
-            if settings.queue.redis_url
-            else local
-        )
+        if settings.queue.redis_url:
+            from hotline.rqjobs import RQRunner
+
+            jobs = RQRunner(settings.queue.redis_url, settings.queue.name, fallback=local,
+                            notify=engine.dialect.name == "postgresql")
+        else:
+            jobs = local
     return Runtime(
-        settings=settings,
-        engine=engine or make_engine(settings.database.url),
-        telephony=telephony,
-        jobs=jobs,
-        privacy=Privacy(settings.privacy.key),
-        clock=clock or system_clock,
+        settings=settings, engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False), atomic=Atomic(engine),
+        telephony=telephony or _telephony(settings), jobs=jobs,
+        throttle=throttle or Throttle(
+            settings.queue.redis_url, settings.twilio.calls_per_second,
+            slot_file=slot_file_for(settings.twilio.account_sid, settings.database.url)),
+        privacy=privacy_of(settings), clock=clock or system_clock,
     )
 
 
-_current: Runtime | None = None
-_lock = threading.Lock()
-
-
-def install(runtime: Runtime | None) -> None:
-    """Make `runtime` the one this process's jobs use."""
-    global _current
-    with _lock:
-        _current = runtime
-
-
-def current() -> Runtime:
-    """The process's runtime; a worker process builds it from the settings on first use."""
-    global _current
-    with _lock:
-        if _current is None:
-            _current = build_runtime(load_settings())
-        return _current
+def rolled_back_runtime(
+    settings: Settings,
+    conn: Connection,
+    *,
+    telephony: Telephony,
+    jobs: JobRunner,
+    clock: Callable[[], datetime],
+) -> Runtime:
+    """A runtime whose every transaction is a savepoint inside `conn`'s transaction, which
+    its owner rolls back: it reads what is there and leaves nothing behind."""
+    return Runtime(
+        settings=settings, engine=conn.engine,
+        sessions=sessionmaker(bind=conn, expire_on_commit=False,
+                              join_transaction_mode="create_savepoint"),
+        atomic=SavepointAtomic(conn), telephony=telephony, jobs=jobs,
+        throttle=Throttle.off(),
+        privacy=privacy_of(settings), clock=clock,
+    )

@@ -7,6 +7,7 @@ the same frozen object. Every problem is reported as one line naming the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hotline.phone import PhoneError, parse_phone
 
 DEFAULT_CONFIG_FILE = "hotline.toml"
 
@@ -27,6 +30,7 @@ class AppSettings:
     public_url: str = "http://127.0.0.1:5000"
     secret_key: str = ""
     log_level: str = "INFO"
+    log_format: str = "text"    # "text" or "json" (one JSON object a line)
     timezone: str = "UTC"
 
 
@@ -54,12 +58,20 @@ class TwilioSettings:
 @dataclass(frozen=True)
 class PrivacySettings:
     key: str = ""
+    previous_key: str = ""      # during a rotation: the key being replaced (still decrypts)
+    retention_days: int = 365           # contact records keep the caller's number this long
+    recording_retention_days: int = 30  # messages' recordings are deleted at Twilio after
 
 
 @dataclass(frozen=True)
 class CallSettings:
     emergency_line: str = ""
     emergency_message: str = ""
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    metrics_token: str = ""     # bearer token for /status and /metrics; empty: both 404
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     calls: CallSettings = field(default_factory=CallSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
     source: str = field(default="(defaults)", compare=False)
 
     @property
@@ -85,6 +98,7 @@ SECTIONS: dict[str, type[Any]] = {
     "twilio": TwilioSettings,
     "privacy": PrivacySettings,
     "calls": CallSettings,
+    "ops": OpsSettings,
 }
 
 
@@ -157,6 +171,12 @@ def _coerce(key: str, value: Any, type_name: Any) -> Any:
             return float(value)
         except (TypeError, ValueError):
             raise SettingsError(f"{key}: must be a number, got {value!r}") from None
+    if type_name in ("int", int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{key}: must be a whole number, got {value!r}")
+        return value
     raise SettingsError(f"{key}: unsupported type")  # pragma: no cover - a coding error
 
 
@@ -170,6 +190,11 @@ def validate(settings: Settings) -> None:
         )
     if settings.app.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError("app.log_level: must be DEBUG, INFO, WARNING or ERROR")
+    if settings.app.log_format not in ("text", "json"):
+        raise SettingsError("app.log_format: must be \"text\" or \"json\"")
+    token = settings.ops.metrics_token
+    if token and len(token) < 16:
+        raise SettingsError("ops.metrics_token: at least 16 characters, or empty")
     try:
         ZoneInfo(settings.app.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -180,9 +205,11 @@ def validate(settings: Settings) -> None:
             "database.url: must be a sqlite:/// or postgresql+psycopg:// URL, "
             f"got {_redact_url(db)!r}"
         )
+    _check_parses("database.url", db)
     redis_url = settings.queue.redis_url
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(f"queue.redis_url: must be a redis:// URL or empty, got {redis_url!r}")
+        raise SettingsError("queue.redis_url: must be a redis:// URL or empty, "
+                            f"got {_redact_url(redis_url)!r}")
     if not settings.queue.name.replace("-", "").replace("_", "").isalnum():
         raise SettingsError("queue.name: letters, digits, '-' and '_' only")
     sid = settings.twilio.account_sid
@@ -195,18 +222,49 @@ def validate(settings: Settings) -> None:
         raise SettingsError("twilio.timeout_seconds: must be between 0 and 60")
     if settings.twilio.calls_per_second <= 0:
         raise SettingsError("twilio.calls_per_second: must be above 0")
-    if settings.calls.emergency_line and not is_e164(settings.calls.emergency_line):
-        raise SettingsError("calls.emergency_line: must be an E.164 number like +18002738255")
+    previous = settings.privacy.previous_key
+    if previous and len(previous) < 16:
+        raise SettingsError("privacy.previous_key: at least 16 characters, or empty")
+    if previous and previous == settings.privacy.key:
+        raise SettingsError("privacy.previous_key: is privacy.key itself; give the key being "
+                            "replaced, or leave it empty")
+    for name in ("retention_days", "recording_retention_days"):
+        if getattr(settings.privacy, name) < 1:
+            raise SettingsError(f"privacy.{name}: must be 1 or more (days)")
+    if settings.calls.emergency_line:
+        try:
+            parse_phone(settings.calls.emergency_line)
+        except PhoneError as exc:
+            raise SettingsError(f"calls.emergency_line: {exc} (like +18002738255)") from None
+
+
+def _check_parses(key: str, url: str) -> None:
+    """A URL the database driver will be able to read (a port that is a number, ...)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        port = make_url(url).port
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"port {port} is out of range")
+    except (ArgumentError, ValueError) as exc:
+        raise SettingsError(f"{key}: not a valid URL ({_redact_url(str(exc))}), "
+                            f"got {_redact_url(url)!r}") from None
+
+
+def require_privacy_key(settings: Settings) -> None:
+    """What every process that encrypts or hashes a number needs (a drill makes its own)."""
+    if len(settings.privacy.key) < 16:
+        raise SettingsError(
+            "privacy.key: must be set, at least 16 characters (it encrypts callers' numbers)"
+        )
 
 
 def require_for_serving(settings: Settings) -> None:
     """What the web app and workers cannot run without (a drill can)."""
     if len(settings.app.secret_key) < 16:
         raise SettingsError("app.secret_key: must be set, at least 16 characters")
-    if len(settings.privacy.key) < 16:
-        raise SettingsError(
-            "privacy.key: must be set, at least 16 characters (it encrypts callers' numbers)"
-        )
+    require_privacy_key(settings)
     if not settings.twilio.account_sid:
         raise SettingsError("twilio.account_sid: must be set")
     if not settings.twilio.auth_token:
@@ -215,20 +273,18 @@ def require_for_serving(settings: Settings) -> None:
         )
 
 
-def is_e164(number: str) -> bool:
-    """True for '+' then 8 to 15 digits, the first not 0."""
-    digits = number[1:]
-    return (
-        number.startswith("+") and digits.isdigit() and 8 <= len(digits) <= 15
-        and digits[0] != "0"
-    )
+# scheme://user:PASSWORD@host: everything between the first ':' after the user and the last
+# '@' of the token goes, whatever it holds (even characters a URL should have escaped).
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)\S*@", re.IGNORECASE)
+
+
+def redact_passwords(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ***."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def _redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+    return redact_passwords(url)
 
 
 def with_overrides(settings: Settings, **sections: Mapping[str, Any]) -> Settings:

@@ -10,6 +10,7 @@ embedded default and on the real services:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,11 +21,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
 
-from hotline.db import SavepointAtomic, make_engine, normalise_url, upgrade
-from hotline.jobs import RUNNER_KEY, ManualRunner
-from hotline.runtime import Runtime, install
+from hotline.db import make_engine, normalise_url, upgrade
+from hotline.jobs import JobRunner, ManualRunner
+from hotline.runtime import Runtime, rolled_back_runtime
 from hotline.settings import Settings, load_settings
 from hotline.telephony import Telephony
 
@@ -65,17 +65,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         upgrade(make_engine(url))
         yield url
         return
+    with own_database(configured, f"hotline_test_{os.getpid()}_{uuid.uuid4().hex[:6]}") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@contextlib.contextmanager
+def own_database(configured: str, name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database `name` beside the configured one; dropped after."""
     base = make_url(normalise_url(configured))
-    name = f"hotline_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     try:
-        yield url
+        yield base.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -125,42 +130,24 @@ RuntimeFactory = Callable[..., Runtime]
 
 @pytest.fixture
 def make_runtime(settings: Settings, engine: Engine) -> Iterator[RuntimeFactory]:
-    """Build runtimes whose every session shares one outer transaction, rolled back after."""
+    """Build runtimes whose every transaction is a savepoint of one outer transaction,
+    rolled back after the test (hotline.runtime.rolled_back_runtime, as drills use)."""
     conn = engine.connect()
     outer = conn.begin()
-    made: list[Runtime] = []
 
     def factory(
         telephony: Telephony | None = None,
         clock: Callable[[], datetime] | None = None,
-        jobs: Any = None,
+        jobs: JobRunner | None = None,
         settings_: Settings | None = None,
     ) -> Runtime:
-        from hotline.privacy import Privacy
-
         clk = clock or FixedClock()
-        runner = jobs if jobs is not None else ManualRunner(clk)
-        rt = Runtime(
-            settings=settings_ or settings,
-            engine=engine,
-            telephony=telephony or RecordingTelephony(),
-            jobs=runner,
-            privacy=Privacy((settings_ or settings).privacy.key),
-            clock=clk,
+        return rolled_back_runtime(
+            settings_ or settings, conn, telephony=telephony or RecordingTelephony(),
+            jobs=jobs if jobs is not None else ManualRunner(clk), clock=clk,
         )
-        rt.atomic = SavepointAtomic(conn)
-        rt.sessions = sessionmaker(
-            bind=conn,
-            expire_on_commit=False,
-            join_transaction_mode="create_savepoint",
-            info={RUNNER_KEY: runner},
-        )
-        install(rt)
-        made.append(rt)
-        return rt
 
     yield factory
-    install(None)
     outer.rollback()
     conn.close()
 
@@ -178,10 +165,12 @@ class RecordingTelephony:
         self.stopped: list[str] = []
         self.moved: list[tuple[str, str]] = []
         self.sms: list[tuple[str, str, str]] = []
+        self.returned: list[str] = []          # the SID given for each placed call
 
     def place_call(self, call: Any) -> str:
         self.placed.append(call)
-        return "CA" + uuid.uuid4().hex
+        self.returned.append("CA" + uuid.uuid4().hex)
+        return self.returned[-1]
 
     def stop_call(self, call_sid: str) -> None:
         self.stopped.append(call_sid)

@@ -60,7 +60,7 @@ def test_migrations_run_down_and_up_again(tmp_path: Path) -> None:
             command.downgrade(alembic_config(conn), "base")
         assert current_revisions(engine) == set()
         upgrade(engine)
-        assert current_revisions(engine) == head == {"0006"}
+        assert current_revisions(engine) == head == {"0010"}
     finally:
         engine.dispose()
         if admin is not None:
@@ -81,6 +81,38 @@ def test_atomic_units_commit_on_their_own(clean_database_url: str) -> None:
                                               created_at=datetime.now(UTC))))
         with engine.connect() as other:
             assert other.scalar(select(Chapter.name).where(Chapter.slug == "a")) == "A"
+    finally:
+        atomic.dispose()
+        engine.dispose()
+
+
+def test_an_atomic_unit_run_together_is_one_transaction(clean_database_url: str) -> None:
+    """The workers' sweep: several statements, one transaction (all or nothing), and the
+    pooled connection is back to one transaction a statement afterwards (PostgreSQL)."""
+    from hotline.db import Atomic, make_engine
+
+    engine = make_engine(clean_database_url)
+    atomic = Atomic(engine)
+
+    def half_done(conn: Connection) -> None:
+        conn.execute(Chapter.__table__.insert().values(
+            slug="b", name="B", timezone="UTC", created_at=datetime.now(UTC)))
+        raise RuntimeError("the second statement failed")
+
+    def transaction_ids(conn: Connection) -> tuple[object, object]:
+        return (conn.exec_driver_sql("SELECT txid_current()").scalar(),
+                conn.exec_driver_sql("SELECT txid_current()").scalar())
+
+    try:
+        with pytest.raises(RuntimeError):
+            atomic.run(half_done, together=True)
+        with engine.connect() as other:
+            assert other.scalar(select(Chapter.name).where(Chapter.slug == "b")) is None
+        if engine.dialect.name == "postgresql":
+            first, second = atomic.run(transaction_ids, together=True)
+            assert first == second
+            first, second = atomic.run(transaction_ids)
+            assert first != second                  # autocommit again
     finally:
         atomic.dispose()
         engine.dispose()

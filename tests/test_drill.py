@@ -50,7 +50,9 @@ def test_nobody_answers_ends_in_voicemail_and_writes_nothing(
     record = out["record"]
     assert isinstance(record, dict)
     assert record["outcome"] == "voicemail"
-    assert [leg["outcome"] for leg in record["legs"]] == ["no_answer", "no_answer"]
+    # Both phones ring out, and ring again while the caller waits, until the maximum wait.
+    outcomes = [leg["outcome"] for leg in record["legs"]]
+    assert len(outcomes) > 2 and set(outcomes) <= {"no_answer", "canceled"}
     exported = run(["contacts", "export", "--format", "json"], tmp_path, **env)
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout) == []

@@ -20,8 +20,8 @@ from tests.conftest import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, redis_url_from_env
 from tests.test_cli import ROOT, run
 
 
-def touch(path: str) -> None:
-    Path(path).write_text("ran")
+def touch(runtime: object, path: str) -> None:
+    Path(path).write_text(f"ran with {type(runtime).__name__}")
 
 
 def test_worker_burst_runs_a_queued_job(clean_database_url: str, tmp_path: Path) -> None:
@@ -46,16 +46,17 @@ def test_worker_burst_runs_a_queued_job(clean_database_url: str, tmp_path: Path)
     finally:
         queue.delete(delete_jobs=True)
     assert result.returncode == 0, result.stderr
-    assert marker.read_text() == "ran"
+    assert marker.read_text() == "ran with Runtime"
 
 
 def test_worker_with_unreachable_redis_is_one_line(tmp_path: Path) -> None:
-    result = run(
-        ["worker"], tmp_path,
+    settings = dict(
         HOTLINE_QUEUE_REDIS_URL="redis://127.0.0.1:1/0", HOTLINE_APP_SECRET_KEY="s" * 20,
         HOTLINE_PRIVACY_KEY="p" * 20, HOTLINE_TWILIO_ACCOUNT_SID=TEST_ACCOUNT_SID,
         HOTLINE_TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN,
     )
+    assert run(["db", "upgrade"], tmp_path, **settings).returncode == 0   # the database is set up
+    result = run(["worker"], tmp_path, **settings)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("hotline: queue.redis_url: cannot reach Redis")
     assert len(result.stderr.strip().splitlines()) == 1
@@ -66,9 +67,11 @@ def seed_ringing_leg(url: str) -> tuple[int, int]:
     from sqlalchemy.orm import Session
 
     from hotline.db import make_engine
+    from hotline.logs import lifecycle
     from hotline.logs.models import Call, LegStatus
-    from hotline.logs.records import open_call, record_leg_intent
+    from hotline.logs.records import offer, open_call
     from hotline.models import Chapter, Volunteer
+    from hotline.phone import E164
     from hotline.privacy import Privacy
 
     at = datetime.now(UTC)
@@ -79,26 +82,29 @@ def seed_ringing_leg(url: str) -> tuple[int, int]:
         s.add_all([chapter, ann])
         s.flush()
         call_id = open_call(s, Privacy("p" * 20), call_sid="CA" + "7" * 32,
-                            to_number="+16175550100", caller="+16175550987", started_at=at,
-                            chapter_id=chapter.id)
+                            to_number="+16175550100", caller=E164("+16175550987"),
+                            started_at=at, chapter_id=chapter.id)
         call = s.get(Call, call_id)
         assert call is not None and call_id is not None
-        leg = record_leg_intent(s, call, ann.id, ann.name, 0, at)
+        leg = offer(s, call, ann.id, ann.name, at)
         assert leg is not None
-        leg.call_sid, leg.status = "CA" + "8" * 32, LegStatus.RINGING.value
         s.flush()
+        lifecycle.dialled(s, leg, "CA" + "8" * 32)
+        lifecycle.move_leg(s, leg, LegStatus.RINGING, at)
         leg_id = leg.id
     engine.dispose()
     return call_id, leg_id
 
 
 def leave_call_for_workers(url: str) -> int:
-    """A new call the web left for the workers (a chapter with nobody on its rota)."""
+    """A new call the web leaves for the workers (a chapter with nobody on its rota), by the
+    webhook's own statement: on PostgreSQL it NOTIFYs the workers as it commits."""
     from sqlalchemy.orm import Session
 
-    from hotline.db import make_engine
-    from hotline.logs.records import open_call
-    from hotline.models import Chapter
+    from hotline.db import Atomic, make_engine
+    from hotline.logs.incoming import open_incoming
+    from hotline.models import Chapter, ChapterNumber
+    from hotline.phone import E164
     from hotline.privacy import Privacy
 
     engine = make_engine(url)
@@ -106,13 +112,15 @@ def leave_call_for_workers(url: str) -> int:
         chapter = Chapter(slug="quiet", name="Quiet", timezone="UTC")
         s.add(chapter)
         s.flush()
-        call_id = open_call(s, Privacy("p" * 20), call_sid="CA" + "9" * 32,
-                            to_number="+16175550101", caller=None,
-                            started_at=datetime.now(UTC), chapter_id=chapter.id,
-                            awaiting_dispatch=True)
+        s.add(ChapterNumber(number="+16175550101", chapter_id=chapter.id))
+    atomic = Atomic(engine)
+    opened = atomic.run(lambda conn: open_incoming(
+        conn, Privacy("p" * 20), call_sid="CA" + "9" * 32, to_number=E164("+16175550101"),
+        caller=None, started_at=datetime.now(UTC), for_workers=True))
+    atomic.dispose()
     engine.dispose()
-    assert call_id is not None
-    return call_id
+    assert opened.call_id is not None
+    return opened.call_id
 
 
 def has_value(url: str, model: Any, row_id: int, column: str) -> bool:
@@ -154,8 +162,8 @@ def worker_env(url: str, redis_url: str, queue: str) -> dict[str, str]:
 
 
 @dataclass
-class LaneCase:
-    """A ringing leg in a clean database, and a queue of its own on the test Redis."""
+class WorkerCase:
+    """A ringing leg in a clean database, and queues of their own on the test Redis."""
 
     url: str
     redis_url: str
@@ -167,60 +175,67 @@ class LaneCase:
     def env(self) -> dict[str, str]:
         return worker_env(self.url, self.redis_url, self.queue)
 
+    def enqueue_stop_legs(self) -> None:
+        from rq import Queue
+
+        from hotline.jobs import STOP_LEGS
+        from hotline.rqjobs import queue_names
+
+        calls = Queue(queue_names(self.queue)[0], connection=self.redis)
+        calls.enqueue(STOP_LEGS, self.call_id, 0)
+
 
 @pytest.fixture
-def lane_case(clean_database_url: str, redis_url: str) -> Iterator[LaneCase]:
+def case(clean_database_url: str, redis_url: str) -> Iterator[WorkerCase]:
     from redis import Redis
 
     call_id, leg_id = seed_ringing_leg(clean_database_url)
     redis = Redis.from_url(redis_url)
-    case = LaneCase(clean_database_url, redis_url, redis,
-                    f"hotline-test-{uuid.uuid4().hex[:8]}", call_id, leg_id)
-    yield case
-    for key in redis.scan_iter(match=f"*{case.queue}*"):
+    made = WorkerCase(clean_database_url, redis_url, redis,
+                      f"hotline-test-{uuid.uuid4().hex[:8]}", call_id, leg_id)
+    yield made
+    for key in redis.scan_iter(match=f"*{made.queue}*"):
         redis.delete(key)
 
 
-def test_burst_worker_runs_the_fast_lane(lane_case: LaneCase, tmp_path: Path) -> None:
-    from hotline.fastlane import FastLane
-    from hotline.jobs import STOP_LEGS
-
-    lane = FastLane(lane_case.redis, lane_case.queue)
-    lane.push(STOP_LEGS, (lane_case.call_id, 0))
-    result = run(["worker", "--burst"], tmp_path, **lane_case.env())
+def test_burst_worker_runs_the_call_jobs(case: WorkerCase, tmp_path: Path) -> None:
+    case.enqueue_stop_legs()
+    result = run(["worker", "--burst"], tmp_path, **case.env())
     assert result.returncode == 0, result.stderr
-    assert lane_case.redis.llen(lane.jobs_key) == 0
-    assert stop_requested(lane_case.url, lane_case.leg_id)
+    assert stop_requested(case.url, case.leg_id)
 
 
-def test_worker_serves_the_lane_and_closes_it_on_sigterm(
-    lane_case: LaneCase, tmp_path: Path,
+def test_worker_runs_jobs_wakes_for_new_calls_and_stops_on_sigterm(
+    case: WorkerCase, tmp_path: Path,
 ) -> None:
-    from hotline.fastlane import FastLane
-    from hotline.jobs import STOP_LEGS
+    from hotline.rqjobs import alive_key
 
-    redis, name = lane_case.redis, lane_case.queue
     environ = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    environ.update(lane_case.env(), PYTHONPATH=str(ROOT))
+    environ.update(case.env(), PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-m", "hotline", "worker"], cwd=tmp_path,
                                env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
-        while not FastLane(redis, name).is_open():
+        while not case.redis.exists(alive_key(case.queue)):
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the worker never opened the lane"
+            assert time.monotonic() < deadline, "the worker never beat its heart"
             time.sleep(0.1)
-        FastLane(redis, name).push(STOP_LEGS, (lane_case.call_id, 0))
-        waiting = leave_call_for_workers(lane_case.url)
-        while not stop_requested(lane_case.url, lane_case.leg_id):
-            assert time.monotonic() < deadline, "the lane's job never ran"
+        case.enqueue_stop_legs()
+        while not stop_requested(case.url, case.leg_id):
+            assert time.monotonic() < deadline, "the queued job never ran"
             time.sleep(0.1)
-        while not planned(lane_case.url, waiting):       # claimed, rung (nobody on call)
-            assert time.monotonic() < deadline, "the call left for the workers never rang"
-            time.sleep(0.1)
+        if case.url.startswith("postgresql"):
+            time.sleep(1.0)            # the listener is connected (it claims on connecting)
+            waiting = leave_call_for_workers(case.url)
+            woken = time.monotonic()
+            while not planned(case.url, waiting):   # claimed, dispatched (nobody on call)
+                assert time.monotonic() < deadline, "the call left for the workers never rang"
+                time.sleep(0.05)
+            # Woken by the NOTIFY the webhook's statement sent, not by the slow sweep.
+            assert time.monotonic() - woken < 5
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
-        assert not FastLane(redis, name).is_open()
+        assert not case.redis.exists(alive_key(case.queue))     # producers run jobs now
     finally:
         if process.poll() is None:
             process.kill()

@@ -1,30 +1,38 @@
-"""Call jobs: ring a wave of volunteers, stop the legs of a call, stop a stray leg.
+"""Call jobs: dispatch a new call, ring an offer, stop the phones of a call or a stray leg.
 
-Ids in, safe to run twice.
+Called with the runtime of the process that runs them, and ids; safe to run twice.
 """
 
 from __future__ import annotations
 
-from hotline.calls import ringing
-from hotline.runtime import current
+from hotline.calls import attempts, ringing
+from hotline.runtime import Runtime
 
 
-def ring_wave(call_id: int, wave_no: int) -> None:
-    """RING_WAVE: place the REST calls of one wave (intent first, SID after)."""
-    ringing.ring_wave(current(), call_id, wave_no)
+def dispatch_calls(runtime: Runtime, *call_ids: int) -> None:
+    """DISPATCH_CALLS: plan new calls (who was on call when each arrived) and dispatch."""
+    ringing.dispatch_calls(runtime, *call_ids)
 
 
-def stop_legs(call_id: int, except_leg_id: int = 0) -> None:
-    """STOP_LEGS: stop every other leg of the call (the winner's, `except_leg_id`, stays).
+def ring_leg(runtime: Runtime, leg_id: int) -> None:
+    """RING_LEG: dial one offer's phone (intent first, SID after; never twice)."""
+    ringing.ring_leg(runtime, leg_id)
 
-    Raises if a leg would not stop, so RQ retries the job (stopping twice is harmless).
+
+def stop_legs(runtime: Runtime, call_id: int, except_leg_id: int = 0) -> None:
+    """STOP_LEGS: stop every other phone of the call (the winner's, `except_leg_id`, stays).
+
+    Raises if a phone would not stop, so the job is tried again (stopping twice is harmless).
     """
-    ringing.stop_legs(current(), call_id, except_leg_id, strict=True)
+    ringing.stop_legs(runtime, call_id, except_leg_id, strict=True)
 
 
-def stop_leg(leg_id: int) -> None:
-    """STOP_LEG: stop one leg's phone whatever its record says (found ringing after we closed it).
+def stop_leg(runtime: Runtime, leg_id: int) -> None:
+    """STOP_LEG: stop one leg's phone whatever its record says (found ringing after we closed
+    it). Raises if it would not stop, so the job is tried again."""
+    ringing.stop_leg(runtime, leg_id)
 
-    Raises if it would not stop, so RQ retries the job.
-    """
-    ringing.stop_leg(current(), leg_id)
+
+def call_caller(runtime: Runtime, attempt_id: int) -> None:
+    """CALL_CALLER: a volunteer took a call-back; dial the caller from the hotline number."""
+    attempts.call_caller(runtime, attempt_id)

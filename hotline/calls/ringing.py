@@ -1,21 +1,17 @@
-"""Placing and stopping volunteer legs: the bodies of the RING_WAVE and STOP_LEGS jobs.
+"""The bodies of the call jobs: dispatch a new call, ring one offer, stop phones.
 
-Creating a call has no idempotency key, so each leg is written (intent) and committed
-before its REST call, and its SID stored right after; a retried job reads the leg first
-and never dials a leg that has a SID or has heard from the network. Both are safe to run
-twice and take ids only.
+Creating a call has no idempotency key, so each offer is written (intent) and committed
+before its REST call, marked as being dialled in a transaction of its own, and its SID
+stored right after; a retried job reads the leg first and never dials one twice. Every job
+takes ids only and is safe to run twice.
 """
 
 from __future__ import annotations
 
 import logging
 
-from hotline.calls import urls
-from hotline.calls.flow import ensure_plan
-from hotline.calls.legs import maybe_advance
-from hotline.calls.planning import plan_from_json
-from hotline.calls.throttle import throttle_for
-from hotline.logs import records
+from hotline.calls import line, urls
+from hotline.logs import lifecycle
 from hotline.logs.models import Call, CallLeg, LegStatus, Phase
 from hotline.roster.models import Chapter, Volunteer
 from hotline.runtime import Runtime
@@ -24,106 +20,82 @@ from hotline.telephony import OutboundCall, TelephonyError
 log = logging.getLogger(__name__)
 
 
-def ring_wave(runtime: Runtime, call_id: int, wave_no: int) -> list[int]:
-    """Ring every free volunteer of wave `wave_no`; returns the ids of the legs dialled.
-
-    The first wave's job also makes the call's ring plan. If nobody is on call, the
-    caller's next hold-music request sends them on to the nobody-on-call message.
-    """
+def dispatch_calls(runtime: Runtime, *call_ids: int) -> None:
+    """Callers have arrived: make each one's plan, then run their chapters' dispatch once."""
     with runtime.transaction() as session:
-        call = session.get(Call, call_id)
-        if call is not None and call.phase == Phase.HOLDING:
-            ensure_plan(session, runtime, call)
-    with runtime.transaction() as session:
-        call = session.get(Call, call_id)
-        if (call is None or call.phase != Phase.HOLDING or call.current_wave != wave_no
-                or call.waves_spent):
-            return []
-        plan = plan_from_json(call.plan)
-        if wave_no >= len(plan):
-            return []
-        at = runtime.clock()
-        pending: list[int] = []
-        for person in plan[wave_no].volunteers:
-            volunteer = session.get(Volunteer, person.id)
-            if volunteer is None or not volunteer.active:
-                continue
-            leg = records.record_leg_intent(session, call, person.id, person.name, wave_no, at)
-            if leg is None:
-                log.info("call %s: volunteer %s is busy, not rung", call.call_sid, person.id)
-                continue
-            if leg.call_sid is None and leg.status == LegStatus.INTENT:
-                pending.append(leg.id)
-        session.flush()
-        # Nobody to ring in this wave (all busy): move straight on.
-        maybe_advance(session, call, wave_no)
-    dialled = []
-    for leg_id in pending:
-        if _place(runtime, leg_id):
-            dialled.append(leg_id)
-    return dialled
+        arrived = [call for call_id in call_ids if (call := session.get(Call, call_id))
+                   and call.chapter_id is not None and call.phase is Phase.HOLDING]
+        chapters = sorted({call.chapter_id for call in arrived if call.chapter_id})
+        line.lock_chapters(session, chapters)
+        for call in arrived:
+            session.refresh(call)
+            if call.phase is Phase.HOLDING:
+                line.plan_call(session, runtime, call)
+        line.serve(session, runtime, chapters)
 
 
-def _place(runtime: Runtime, leg_id: int) -> bool:
+def ring_leg(runtime: Runtime, leg_id: int) -> bool:
+    """Dial one offer's phone; True if this run placed the call."""
     with runtime.transaction() as session:
         leg = session.get(CallLeg, leg_id)
-        if leg is None or leg.call_sid is not None or leg.status != LegStatus.INTENT:
-            return False                      # placed before (a retry), or already heard of
-        if leg.attempts > 0:
-            # An earlier run died after asking for this call: it may be ringing. Dialling
-            # again could ring the volunteer twice; its status callback will bring the SID,
-            # or the hold loop closes the leg as overdue.
-            log.warning("leg %s: an earlier attempt may have placed it; not dialling again",
-                        leg_id)
-            return False
+        if leg is None or leg.status is not LegStatus.INTENT or leg.dialled_at is not None:
+            return False                      # placed before (a retry), or closed
         call = leg.call
-        if call.phase != Phase.HOLDING:
-            records.end_leg(session, leg, LegStatus.CANCELED, runtime.clock())
-            return False
         volunteer = session.get(Volunteer, leg.volunteer_id) if leg.volunteer_id else None
         chapter = session.get(Chapter, call.chapter_id) if call.chapter_id else None
-        if volunteer is None or chapter is None:
-            records.end_leg(session, leg, LegStatus.FAILED, runtime.clock())
+        if call.phase is not Phase.HOLDING or volunteer is None or chapter is None:
+            lifecycle.withdraw(session, leg, runtime.clock())     # the caller moved on
             return False
-        leg.attempts += 1
+        if not lifecycle.start_dialling(session, leg, runtime.clock()):
+            return False
         public = runtime.settings.app.public_url
         request = OutboundCall(
             to=volunteer.phone,
             from_=call.to_number,             # the volunteer sees the hotline, never the caller
-            url=urls.absolute(public, urls.leg_answer(leg.id)),
-            status_callback=urls.absolute(public, urls.leg_status(leg.id)),
+            url=urls.absolute(public, urls.LEG_ANSWER, leg_id=leg.id),
+            status_callback=urls.absolute(public, urls.LEG_STATUS, leg_id=leg.id),
             timeout_seconds=chapter.ring_timeout_seconds,
         )
-    throttle_for(runtime.settings.queue.redis_url, runtime.settings.twilio.calls_per_second).wait()
+    runtime.throttle.wait()
     try:
         sid = runtime.telephony.place_call(request)
     except TelephonyError as exc:
         log.warning("leg %s: could not place the call: %s", leg_id, exc)
-        with runtime.transaction() as session:
-            leg = session.get(CallLeg, leg_id)
-            if leg is not None and not LegStatus(leg.status).ended:
-                records.end_leg(session, leg, LegStatus.FAILED, runtime.clock())
-                maybe_advance(session, leg.call, leg.wave)
+        _failed(runtime, leg_id)
         return False
     with runtime.transaction() as session:
         leg = session.get(CallLeg, leg_id)
         assert leg is not None
-        records.record_leg_sid(session, leg, sid)
-        still_wanted = leg.call.phase == Phase.HOLDING and not LegStatus(leg.status).ended
+        lifecycle.dialled(session, leg, sid)
+        still_wanted = leg.call.phase is Phase.HOLDING and not leg.status.ended
     if not still_wanted:
-        # Claimed or abandoned while we dialled (stop_legs may have run before the SID
-        # existed), or the leg itself was closed meanwhile (overdue, stopped): stop it now.
+        # Claimed or abandoned while we dialled (stop_legs ran before the SID existed), or
+        # the leg itself was closed meanwhile: stop the phone now.
         _stop(runtime, [sid])
     return True
 
 
-def stop_legs(
-    runtime: Runtime, call_id: int, except_leg_id: int = 0, *, strict: bool = False
-) -> list[str]:
-    """Stop every leg of the call still ringing or talking, but `except_leg_id`.
+def _failed(runtime: Runtime, leg_id: int) -> None:
+    """The network refused the call: the volunteer is free again, dispatch goes on."""
+    with runtime.transaction() as session:
+        leg = session.get(CallLeg, leg_id)
+        if leg is None or leg.status.ended:
+            return
+        chapters = line.chapters_around(session, leg.call.chapter_id,
+                                        [leg.volunteer_id] if leg.volunteer_id else [])
+        line.lock_chapters(session, chapters)
+        session.refresh(leg)
+        if lifecycle.move_leg(session, leg, LegStatus.FAILED, runtime.clock()):
+            line.serve(session, runtime, chapters)
 
-    With `strict`, raise TelephonyError once all were tried if any refused to stop, so
-    the job runner tries again (a stopped leg must not keep ringing).
+
+def stop_legs(
+    runtime: Runtime, call_id: int, except_leg_id: int = 0, *, strict: bool = True
+) -> list[str]:
+    """Stop every phone still ringing or talking for the call, but `except_leg_id`'s.
+
+    With `strict`, raise TelephonyError once all were tried if any refused to stop, so the
+    job runner tries again (a stopped leg must not keep ringing).
     """
     sids: list[str] = []
     with runtime.transaction() as session:
@@ -132,13 +104,14 @@ def stop_legs(
             return []
         now = runtime.clock()
         for leg in call.legs:
-            if leg.id == except_leg_id or LegStatus(leg.status).ended:
+            if leg.id == except_leg_id or leg.status.ended:
                 continue
-            if leg.call_sid is None:
-                records.end_leg(session, leg, LegStatus.CANCELED, now)  # never dialled
+            if leg.call_sid is None and leg.dialled_at is None:
+                lifecycle.withdraw(session, leg, now)     # never dialled: never rang
                 continue
-            leg.stop_requested_at = now
-            sids.append(leg.call_sid)
+            lifecycle.stop_requested(session, leg, now)
+            if leg.call_sid is not None:
+                sids.append(leg.call_sid)
     failed = _stop(runtime, sids)
     if strict and failed:
         raise TelephonyError(f"could not stop {len(failed)} leg(s) of call {call_id}")

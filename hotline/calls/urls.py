@@ -1,60 +1,48 @@
-"""Paths of the app's own Twilio-facing URLs; the voice blueprint routes the same paths.
-
-The domain builds the URLs it hands to the network (REST calls) from these; the views
-build the ones they put in TwiML. One module keeps the two from drifting apart.
-"""
+"""The app's own Twilio-facing routes: one pattern each, for the views and for the URLs the
+app hands to the network (TwiML and REST calls), so the two cannot drift apart."""
 
 from __future__ import annotations
+
+import re
 
 INCOMING = "/voice/incoming"
 STATUS = "/voice/status"
 SMS_INCOMING = "/sms/incoming"
 
+HOLD = "/voice/calls/<int:call_id>/hold"
+QUEUE_EXIT = "/voice/calls/<int:call_id>/queue-exit"
+MENU = "/voice/calls/<int:call_id>/menu"
+RECORDED = "/voice/calls/<int:call_id>/recorded"
+RECORDING_STATUS = "/voice/calls/<int:call_id>/recording-status"
+DIALLED = "/voice/calls/<int:call_id>/dialled"
+LEG_ANSWER = "/voice/legs/<int:leg_id>/answer"
+LEG_ACCEPT = "/voice/legs/<int:leg_id>/accept"
+LEG_TIMEOUT = "/voice/legs/<int:leg_id>/timeout"
+LEG_STATUS = "/voice/legs/<int:leg_id>/status"
+LEG_BRIDGED = "/voice/legs/<int:leg_id>/bridged"
+LEG_WRAP_UP = "/voice/legs/<int:leg_id>/wrap-up"
+# A call-back or check-in: the volunteer's wait and exit, our call to the caller.
+ATTEMPT_WAIT = "/voice/attempts/<int:call_id>/wait"
+ATTEMPT_EXIT = "/voice/attempts/<int:call_id>/exit"
+ATTEMPT_CALLER = "/voice/attempts/<int:call_id>/caller"
+ATTEMPT_CALLER_CHOICE = "/voice/attempts/<int:call_id>/caller-choice"
+ATTEMPT_CALLER_STATUS = "/voice/attempts/<int:call_id>/caller-status"
 
-def absolute(public_url: str, path: str) -> str:
-    """`path` under the configured public URL (what Twilio requests and signs)."""
-    return public_url.rstrip("/") + path
+# A volunteer who called the line: their menu, its choice, what to do after a message; and
+# a message's audio, which the network fetches for <Play> (a signed, expiring link).
+VOLUNTEER_MENU = "/voice/calls/<int:call_id>/volunteer"
+VOLUNTEER_CHOICE = "/voice/calls/<int:call_id>/volunteer/choice"
+VOLUNTEER_MESSAGE = "/voice/calls/<int:call_id>/volunteer/messages/<int:voicemail_id>/<int:number>"
+VOICEMAIL_AUDIO = "/voice/voicemails/<int:voicemail_id>/audio/<token>"
 
-
-def hold(call_id: int) -> str:
-    return f"/voice/calls/{call_id}/hold"
-
-
-def queue_exit(call_id: int) -> str:
-    return f"/voice/calls/{call_id}/queue-exit"
-
-
-def menu(call_id: int) -> str:
-    return f"/voice/calls/{call_id}/menu"
-
-
-def recorded(call_id: int) -> str:
-    return f"/voice/calls/{call_id}/recorded"
-
-
-def recording_status(call_id: int) -> str:
-    return f"/voice/calls/{call_id}/recording-status"
-
-
-def dialled(call_id: int) -> str:
-    return f"/voice/calls/{call_id}/dialled"
-
-
-def leg_answer(leg_id: int) -> str:
-    return f"/voice/legs/{leg_id}/answer"
+_PART = re.compile(r"<(?:int:)?(\w+)>")
 
 
-def leg_accept(leg_id: int) -> str:
-    return f"/voice/legs/{leg_id}/accept"
+def path(pattern: str, **parts: int | str) -> str:
+    """The route `pattern` with its parts filled in, e.g. path(HOLD, call_id=7)."""
+    return _PART.sub(lambda match: str(parts[match.group(1)]), pattern)
 
 
-def leg_timeout(leg_id: int) -> str:
-    return f"/voice/legs/{leg_id}/timeout"
-
-
-def leg_status(leg_id: int) -> str:
-    return f"/voice/legs/{leg_id}/status"
-
-
-def leg_bridged(leg_id: int) -> str:
-    return f"/voice/legs/{leg_id}/bridged"
+def absolute(public_url: str, pattern: str, **ids: int | str) -> str:
+    """The full URL of a route under the configured public URL (what Twilio signs)."""
+    return public_url.rstrip("/") + path(pattern, **ids)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from hotline.bans import add_ban, list_bans, remove_ban
 from hotline.cli import Context, database_errors, fail, main, pass_context
 from hotline.models import Chapter
-from hotline.settings import is_e164
+from hotline.phone import E164, PhoneError, parse_caller
 
 
 @main.group()
@@ -26,10 +26,11 @@ def _chapter_id(session: Session, slug: str | None) -> int | None:
     return chapter_id
 
 
-def _number(number: str) -> str:
-    if not is_e164(number):
-        fail(f"{number!r} is not an E.164 number like +16175550123", code=1)
-    return number
+def _number(number: str) -> E164:
+    try:
+        return parse_caller(number)
+    except PhoneError as exc:
+        fail(f"NUMBER {exc} (like +16175550123)", code=1)
 
 
 @ban.command("add")
@@ -40,7 +41,7 @@ def _number(number: str) -> str:
 @database_errors
 def ban_add(ctx: Context, number: str, chapter: str | None, reason: str) -> None:
     """Ban NUMBER: its calls are rejected before they are answered (not billed)."""
-    runtime = ctx.runtime()
+    runtime = ctx.keyed_runtime()
     with runtime.transaction() as session:
         added = add_ban(session, runtime.privacy, _number(number), _chapter_id(session, chapter),
                         reason)
@@ -54,7 +55,7 @@ def ban_add(ctx: Context, number: str, chapter: str | None, reason: str) -> None
 @database_errors
 def ban_remove(ctx: Context, number: str, chapter: str | None) -> None:
     """Lift a ban on NUMBER."""
-    runtime = ctx.runtime()
+    runtime = ctx.keyed_runtime()
     with runtime.transaction() as session:
         if not remove_ban(session, runtime.privacy, _number(number),
                           _chapter_id(session, chapter)):

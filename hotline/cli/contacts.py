@@ -16,7 +16,8 @@ from hotline.models import Chapter
 
 CSV_COLUMNS = (
     "call_sid", "chapter", "started_at", "outcome", "answered_by", "seconds_to_answer",
-    "talk_seconds", "caller", "legs",
+    "talk_seconds", "caller", "legs", "queue_seconds", "times_offered", "position_at_arrival",
+    "callbacks",
 )
 
 
@@ -75,6 +76,10 @@ def write_csv(rows: list[ContactRow]) -> None:
         legs = record.pop("legs")
         assert isinstance(legs, list)
         record["legs"] = "; ".join(f"{leg['volunteer']}: {leg['outcome']}" for leg in legs)
+        attempts = record.pop("callbacks")
+        assert isinstance(attempts, list)
+        record["callbacks"] = "; ".join(
+            f"{a['at']} {a['volunteer'] or 'nobody'}: {a['outcome']}" for a in attempts)
         writer.writerow({key: _cell(value) for key, value in record.items()})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -18,8 +19,9 @@ from hotline.drill import (
     caller_script,
     load_scenario,
     run_drill,
-    run_live_drill,
 )
+from hotline.livedrill import run_live_drill
+from hotline.roster.localtime import to_instant
 
 _BEHAVIOUR = click.Choice(sorted(BEHAVIOURS))
 
@@ -44,8 +46,10 @@ def drill() -> None:
 @click.option("--to", "to", required=False, help="The hotline number dialled (E.164).")
 @click.option("--from", "from_", default="+15551230000", show_default=True,
               help="The caller's number.")
-@click.option("--everyone", type=_BEHAVIOUR, default="answers", show_default=True,
-              help="What every volunteer's phone does.")
+@click.option("--everyone", type=_BEHAVIOUR,
+              help="What every volunteer's phone does. [default: answers; rings-out when the "
+                   "caller leaves a message or asks for a call-back, which they are offered "
+                   "only when nobody answers]")
 @click.option("--first", type=_BEHAVIOUR, help="What the first volunteer rung does.")
 @click.option("--answers", multiple=True, metavar="PHONE|NAME", help="This volunteer answers.")
 @click.option("--declines", multiple=True, metavar="PHONE|NAME", help="This volunteer declines.")
@@ -65,15 +69,19 @@ def drill() -> None:
 @click.option("--rest-port", type=int, default=5099, show_default=True,
               help="With --against: port of the stand-in REST server the app's "
                    "twilio.api_base_url must point at.")
+@click.option("--standin", metavar="URL",
+              help="With --against: use the long-running stand-in at URL (`hotline drill "
+                   "standin`), so that several drills can run at once.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @pass_context
 @database_errors
 def drill_call(
-    ctx: Context, to: str | None, from_: str, everyone: str, first: str | None,
+    ctx: Context, to: str | None, from_: str, everyone: str | None, first: str | None,
     answers: tuple[str, ...], declines: tuple[str, ...], rings_out: tuple[str, ...],
     busy: tuple[str, ...], voicemail: tuple[str, ...], caller_does: str, caller_after: float,
-    at: str | None, scenario: Path | None, against: str | None, rest_port: int, fmt: str,
+    at: str | None, scenario: Path | None, against: str | None, rest_port: int,
+    standin: str | None, fmt: str,
 ) -> None:
     """Play one call to a hotline number and print what everyone heard and did.
 
@@ -97,9 +105,11 @@ def drill_call(
             when = datetime.fromisoformat(at.replace("Z", "+00:00"))
         except ValueError:
             fail(f"--at: {at!r} is not an ISO-8601 instant", code=1)
-        if when.tzinfo is None:
-            fail("--at: give a zone or offset, e.g. 2026-03-08T07:30:00Z", code=1)
+        if when.tzinfo is None:               # wall-clock time in the configured zone
+            when = to_instant(when, ZoneInfo(ctx.settings.app.timezone))
         when = when.astimezone(UTC)
+    if everyone is None:
+        everyone = "rings-out" if caller_does in ("voicemail", "callback") else "answers"
     phones = {who: ("answers", 4.0) for who in answers}
     for does, whos in (("declines", declines), ("rings-out", rings_out), ("busy", busy),
                        ("voicemail", voicemail)):
@@ -113,8 +123,13 @@ def drill_call(
             plan = load_scenario(scenario, base=plan)
         if not plan.to:
             fail("--to: give the hotline number to call (or `to` in the scenario file)", code=1)
+        if standin and not against:
+            fail("--standin: give --against URL too (the app the stand-in drills)", code=1)
         if against:
-            result = run_live_drill(ctx.settings, plan, against.rstrip("/"), rest_port)
+            # Real time: each line is printed as it happens (click.echo flushes).
+            result = run_live_drill(ctx.settings, plan, against.rstrip("/"), rest_port,
+                                    standin=standin,
+                                    emit=click.echo if fmt == "text" else None)
         else:
             result = run_drill(ctx.settings, plan)
     except DrillError as exc:
@@ -126,10 +141,16 @@ def _print(result: DrillResult, fmt: str) -> None:
     report = result.report
     if fmt == "json":
         click.echo(json.dumps({"transcript": result.transcript.splitlines(),
-                               "record": result.record}, indent=2, default=str))
+                               "record": result.record, "texts": list(result.texts)},
+                              indent=2, default=str))
         return
-    click.echo(result.transcript)
+    if not result.streamed:
+        click.echo(result.transcript)
     click.echo("")
+    if result.texts:
+        click.echo("texts sent:")
+    for text in result.texts:
+        click.echo(f"  {text}")
     record = result.record
     if record is None:
         click.echo(f"call {report.sid}: {report.status} after {report.duration:.0f} s")
@@ -140,6 +161,9 @@ def _print(result: DrillResult, fmt: str) -> None:
                + (f" after {wait:.0f} s" if wait is not None else ""))
     for leg in record.get("legs", []):
         click.echo(f"  rang {leg['volunteer']}: {leg['outcome']}")
+    for attempt in record.get("callbacks", []):
+        click.echo(f"  call-back at {attempt['at']} through {attempt['volunteer'] or 'nobody'}"
+                   f": {attempt['outcome']}")
     if result.live:
         click.echo("(live drill: the served app kept this record in its contact log)")
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,13 +15,13 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.calls.planning import ring_order
 from hotline.cli import Context, database_errors, fail, main, pass_context
-from hotline.logs.records import call_counts, last_offered
+from hotline.logs.queries import call_counts
 from hotline.roster import models
-from hotline.roster.fairness import hours_report, order_least_recently_offered, with_call_counts
+from hotline.roster.fairness import hours_report, with_call_counts
 from hotline.roster.history import oncall_at, record_history
 from hotline.roster.localtime import as_utc, to_instant
-from hotline.roster.oncall import OnCall, Wave
 from hotline.roster.rotaexport import export_rota
 from hotline.roster.rotafile import RotaFileError, parse_rota
 from hotline.roster.rotasync import import_rota
@@ -75,11 +77,21 @@ def rota_import(ctx: Context, file: Path) -> None:
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         fail(f"{file}:{line}: not UTF-8 text (byte {exc.object[exc.start]:#04x}); nothing changed")
+    from hotline.audit.log import Actor, record
+
     runtime = ctx.runtime()
     try:
         parsed = parse_rota(text)
         with runtime.transaction() as session:
-            summary = import_rota(session, parsed, now=runtime.clock())
+            now = runtime.clock()
+            summary = import_rota(session, parsed, now=now)
+            if summary.changed:
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                for chapter_row in chapters_named(session, None):
+                    if chapter_row.slug in {c.slug for c in parsed.chapters}:
+                        record(session, Actor.cli(), "rota.import", now=now,
+                               chapter_id=chapter_row.id, subject=file.name,
+                               after={"file_sha256": digest, **asdict(summary)})
     except RotaFileError as exc:
         for problem in exc.problems:
             where = f"{file}:{problem.line}" if problem.line else str(file)
@@ -106,15 +118,6 @@ def rota_export(ctx: Context) -> None:
         click.echo(export_rota(session, now=runtime.clock()), nl=False)
 
 
-def _ordered(session: Session, chapter: models.Chapter, plan: OnCall) -> tuple[Wave, ...]:
-    if chapter.ring_strategy != "sequential":
-        return plan.waves
-    offered = last_offered(session, [v.id for v in plan.volunteers])
-    return tuple(
-        Wave(w.tier, order_least_recently_offered(w.volunteers, offered)) for w in plan.waves
-    )
-
-
 @main.command()
 @click.argument("chapter", required=False)
 @click.option("--at", "at_text", help="ISO-8601 instant (default now); no offset: chapter time")
@@ -130,7 +133,7 @@ def oncall(ctx: Context, chapter: str | None, at_text: str | None, fmt: str) -> 
         for row in chapters_named(session, chapter):
             zone = ZoneInfo(row.timezone)
             at = parse_instant(at_text, zone) if at_text else as_utc(runtime.clock())
-            waves = _ordered(session, row, oncall_at(session, row.id, at))
+            waves = ring_order(session, oncall_at(session, row.id, at).waves)
             results.append(
                 {
                     "chapter": row.slug,

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from hotline.audit.log import Actor, record
 from hotline.cli import Context, database_errors, fail, pass_context
 from hotline.cli.rota import chapters_named, iso_utc, parse_instant, rota
+from hotline.reminders.swaps import pages_url, swap_offered, swap_taken
 from hotline.roster import models
 from hotline.roster.changes import (
     RotaChangeError,
     add_override,
     add_unavailability,
     approve_swap,
+    chapters_of,
     decline_swap,
     offer_swap,
     take_swap,
     volunteer_by_phone,
 )
+from hotline.roster.edits import override_summary, swap_summary
 from hotline.roster.feeds import chapter_ical, create_feed, revoke_feed, volunteer_ical
 from hotline.roster.localtime import as_utc
 from hotline.roster.rules import OverrideKind, Tier
@@ -65,6 +73,9 @@ def rota_override(
                 replacement=volunteer_by_phone(session, replacement) if replacement else None,
                 reason=reason,
             )
+            record(session, Actor.cli(), "override.add", now=runtime.clock(),
+                   chapter_id=row.id, subject=f"override {override.id}",
+                   after=override_summary(override))
             click.echo(
                 f"override {override.id}: {kind} {phone} in {chapter} "
                 f"{iso_utc(override.start)} to {iso_utc(override.end)}"
@@ -75,27 +86,39 @@ def rota_override(
 
 @rota.command("unavailable")
 @click.argument("phone")
-@click.option("--start", required=True, help="ISO-8601 with a UTC offset")
-@click.option("--end", required=True, help="ISO-8601 with a UTC offset")
+@click.option("--start", required=True, help="ISO-8601; no offset: in app.timezone")
+@click.option("--end", required=True, help="ISO-8601; no offset: in app.timezone")
 @click.option("--reason", default="")
 @pass_context
 @database_errors
 def rota_unavailable(ctx: Context, phone: str, start: str, end: str, reason: str) -> None:
     """Mark a volunteer off call in every chapter from --start to --end (holiday, illness)."""
     runtime = ctx.runtime()
+    zone = ZoneInfo(runtime.settings.app.timezone)     # a volunteer may serve several chapters
     try:
         with runtime.transaction() as session:
             row = add_unavailability(
                 session,
                 volunteer_by_phone(session, phone),
-                parse_instant(start, None, "--start"),
-                parse_instant(end, None, "--end"),
+                parse_instant(start, zone, "--start"),
+                parse_instant(end, zone, "--end"),
                 now=runtime.clock(),
                 reason=reason,
             )
+            for chapter_id in chapters_of(session, row.volunteer_id):
+                record(session, Actor.cli(), "unavailable.add", now=runtime.clock(),
+                       chapter_id=chapter_id, subject=phone,
+                       after={"id": row.id, "volunteer_id": row.volunteer_id,
+                              "start": row.start, "end": row.end, "reason": row.reason})
             click.echo(f"unavailable {row.id}: {phone} {iso_utc(row.start)} to {iso_utc(row.end)}")
     except RotaChangeError as exc:
         fail(str(exc), 1)
+
+
+def audit_swap(session: Session, action: str, row: models.SwapRequest, now: datetime) -> None:
+    """One audit entry for a swap's step, in the swap's chapter."""
+    record(session, Actor.cli(), action, now=now, chapter_id=row.chapter_id,
+           subject=f"swap {row.id}", after=swap_summary(row))
 
 
 @rota.group("swap")
@@ -112,8 +135,9 @@ def swap() -> None:
 @pass_context
 @database_errors
 def swap_offer(ctx: Context, chapter: str, phone: str, start: str, end: str, note: str) -> None:
-    """PHONE offers their on-call time in CHAPTER from --start to --end."""
-    runtime = ctx.runtime()
+    """PHONE offers their on-call time in CHAPTER from --start to --end; the volunteers who
+    could take it are texted."""
+    runtime = ctx.workers_runtime()
     try:
         with runtime.transaction() as session:
             (row,) = chapters_named(session, chapter)
@@ -127,7 +151,22 @@ def swap_offer(ctx: Context, chapter: str, phone: str, start: str, end: str, not
                 now=runtime.clock(),
                 note=note,
             )
-            click.echo(f"swap {offer.id} offered")
+            audit_swap(session, "swap.offer", offer, runtime.clock())
+            told = swap_offered(session, offer, pages_url(runtime.settings), runtime.clock())
+            click.echo(f"swap {offer.id} offered; {told} volunteers texted")
+    except RotaChangeError as exc:
+        fail(str(exc), 1)
+
+
+def _swap_step(ctx: Context, action: str, step: Callable[[Session, datetime], Any],
+               said: Callable[[Any], str]) -> None:
+    """Run one step of a swap in a transaction, audit it, and say what happened."""
+    runtime = ctx.workers_runtime()
+    try:
+        with runtime.transaction() as session:
+            row = step(session, runtime.clock())
+            audit_swap(session, action, row, runtime.clock())
+            click.echo(said(row))
     except RotaChangeError as exc:
         fail(str(exc), 1)
 
@@ -139,13 +178,13 @@ def swap_offer(ctx: Context, chapter: str, phone: str, start: str, end: str, not
 @database_errors
 def swap_take(ctx: Context, swap_id: int, phone: str) -> None:
     """PHONE takes swap SWAP_ID; it then waits for approval."""
-    runtime = ctx.runtime()
-    try:
-        with runtime.transaction() as session:
-            take_swap(session, swap_id, volunteer_by_phone(session, phone), now=runtime.clock())
-            click.echo(f"swap {swap_id} taken; waiting for a coordinator to approve")
-    except RotaChangeError as exc:
-        fail(str(exc), 1)
+    def step(s: Session, now: datetime) -> models.SwapRequest:
+        row = take_swap(s, swap_id, volunteer_by_phone(s, phone), now=now)
+        swap_taken(s, row, now)
+        return row
+
+    _swap_step(ctx, "swap.take", step,
+               lambda _: f"swap {swap_id} taken; waiting for a coordinator to approve")
 
 
 @swap.command("approve")
@@ -154,13 +193,8 @@ def swap_take(ctx: Context, swap_id: int, phone: str) -> None:
 @database_errors
 def swap_approve(ctx: Context, swap_id: int) -> None:
     """Approve a taken swap: the taker replaces the offerer for its interval."""
-    runtime = ctx.runtime()
-    try:
-        with runtime.transaction() as session:
-            row = approve_swap(session, swap_id, now=runtime.clock())
-            click.echo(f"swap {swap_id} approved (override {row.override_id})")
-    except RotaChangeError as exc:
-        fail(str(exc), 1)
+    _swap_step(ctx, "swap.approve", lambda s, now: approve_swap(s, swap_id, now=now),
+               lambda row: f"swap {swap_id} approved (override {row.override_id})")
 
 
 @swap.command("decline")
@@ -169,13 +203,8 @@ def swap_approve(ctx: Context, swap_id: int) -> None:
 @database_errors
 def swap_decline(ctx: Context, swap_id: int) -> None:
     """Decline or withdraw an open swap; the rota stays as it is."""
-    runtime = ctx.runtime()
-    try:
-        with runtime.transaction() as session:
-            decline_swap(session, swap_id, now=runtime.clock())
-            click.echo(f"swap {swap_id} declined")
-    except RotaChangeError as exc:
-        fail(str(exc), 1)
+    _swap_step(ctx, "swap.decline", lambda s, now: decline_swap(s, swap_id, now=now),
+               lambda _: f"swap {swap_id} declined")
 
 
 @swap.command("list")
@@ -258,6 +287,10 @@ def ical_url(ctx: Context, chapter: str | None, phone: str | None) -> None:
                 feed, token = create_feed(
                     session, now=runtime.clock(), volunteer=volunteer_by_phone(session, phone)
                 )
+            record(session, Actor.cli(), "feed.create", now=runtime.clock(),
+                   chapter_id=feed.chapter_id, subject=f"feed {feed.id}",
+                   after={"id": feed.id, "chapter_id": feed.chapter_id,
+                          "volunteer_id": feed.volunteer_id})
             click.echo(f"feed {feed.id}: {base}/calendar/{token}.ics")
     except RotaChangeError as exc:
         fail(str(exc), 1)
@@ -272,7 +305,10 @@ def ical_revoke(ctx: Context, feed_id: int) -> None:
     runtime = ctx.runtime()
     try:
         with runtime.transaction() as session:
-            revoke_feed(session, feed_id, now=runtime.clock())
+            feed = revoke_feed(session, feed_id, now=runtime.clock())
+            record(session, Actor.cli(), "feed.revoke", now=runtime.clock(),
+                   chapter_id=feed.chapter_id, subject=f"feed {feed.id}",
+                   after={"revoked_at": feed.revoked_at})
     except LookupError as exc:
         fail(str(exc), 1)
     click.echo(f"feed {feed_id} revoked")

@@ -9,7 +9,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.logs.models import Call, CallLeg, LegOutcome, Outcome
+from hotline.logs.models import (
+    AttemptResult,
+    Call,
+    CallKind,
+    CallLeg,
+    LegOutcome,
+    LegStatus,
+    Outcome,
+)
 from hotline.roster.models import Chapter
 
 
@@ -20,6 +28,16 @@ class LegRow:
     volunteer: str
     volunteer_id: int | None
     outcome: LegOutcome | None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One call-back or check-in attempt: when, which volunteer took it, how it ended."""
+
+    at: datetime
+    volunteer: str | None
+    outcome: AttemptResult | None      # None while it is being made
+    checkin: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,13 +53,16 @@ class ContactRow:
     talk_seconds: int | None
     caller: str                      # masked: '***1234' or 'anonymous'
     legs: tuple[LegRow, ...]
+    queue_seconds: int | None = None         # from arrival until claimed, moved on or gone
+    position_at_arrival: int | None = None   # 1: nobody was waiting ahead of them
+    callbacks: tuple[AttemptRow, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         """The product.md contact-export object (ISO-8601 UTC, plain strings)."""
         return {
             "call_sid": self.call_sid,
             "chapter": self.chapter,
-            "started_at": self.started_at.isoformat().replace("+00:00", "Z"),
+            "started_at": _iso(self.started_at),
             "outcome": self.outcome.value if self.outcome else None,
             "answered_by": self.answered_by,
             "seconds_to_answer": self.seconds_to_answer,
@@ -50,6 +71,15 @@ class ContactRow:
             "legs": [
                 {"volunteer": leg.volunteer, "outcome": leg.outcome.value if leg.outcome else None}
                 for leg in self.legs
+            ],
+            "queue_seconds": self.queue_seconds,
+            "times_offered": len(self.legs),
+            "position_at_arrival": self.position_at_arrival,
+            "callbacks": [
+                {"at": _iso(a.at), "volunteer": a.volunteer,
+                 "outcome": a.outcome.value if a.outcome else None,
+                 "kind": "checkin" if a.checkin else "callback"}
+                for a in self.callbacks
             ],
         }
 
@@ -66,6 +96,7 @@ def list_contacts(
     query = (
         select(Call, Chapter.slug)
         .outerjoin(Chapter, Chapter.id == Call.chapter_id)
+        .where(Call.kind == CallKind.INBOUND)        # attempts of ours are under `callbacks`
         .order_by(Call.started_at, Call.id)
     )
     if chapter_id is not None:
@@ -77,50 +108,85 @@ def list_contacts(
     if limit is not None:
         query = query.limit(limit)
     calls = session.execute(query).all()
-    legs_by_call: dict[int, list[CallLeg]] = defaultdict(list)
     ids = [call.id for call, _ in calls]
-    # Chunked so a long export never builds one giant IN list.
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    legs_by_call = _legs(session, ids)
+    attempts = _attempts(session, ids)
+    return [_row(call, slug, legs_by_call[call.id], attempts[call.id]) for call, slug in calls]
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """Ids in chunks, so a long export never builds one giant IN list."""
+    return [ids[start:start + 500] for start in range(0, len(ids), 500)]
+
+
+def _legs(session: Session, ids: list[int]) -> dict[int, list[CallLeg]]:
+    found: dict[int, list[CallLeg]] = defaultdict(list)
+    for chunk in _chunks(ids):
         for leg in session.scalars(
             select(CallLeg).where(CallLeg.call_id.in_(chunk)).order_by(CallLeg.id)
         ):
-            legs_by_call[leg.call_id].append(leg)
-    return [_row(call, slug, legs_by_call[call.id]) for call, slug in calls]
+            found[leg.call_id].append(leg)
+    return found
+
+
+def _attempts(session: Session, ids: list[int]) -> dict[int, list[AttemptRow]]:
+    """Each call's call-back and check-in attempts, oldest first."""
+    found: dict[int, list[AttemptRow]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Call.origin_call_id, Call.started_at, Call.result, Call.kind,
+                   CallLeg.volunteer_name)
+            .outerjoin(CallLeg, CallLeg.id == Call.answered_leg_id)
+            .where(Call.origin_call_id.in_(chunk))
+            .order_by(Call.started_at, Call.id))
+        for origin, at, result, kind, volunteer in rows:
+            if origin is not None:
+                found[origin].append(AttemptRow(at, volunteer, result,
+                                                kind is CallKind.CHECKIN))
+    return found
 
 
 def contact_for(session: Session, call_sid: str) -> ContactRow | None:
-    """One call's row by its CallSid."""
+    """One contact's row by its CallSid (None for a call that is no contact: an attempt of
+    ours, a volunteer calling in for their menu)."""
     found = session.execute(
         select(Call, Chapter.slug)
         .outerjoin(Chapter, Chapter.id == Call.chapter_id)
-        .where(Call.call_sid == call_sid)
+        .where(Call.call_sid == call_sid, Call.kind == CallKind.INBOUND)
     ).first()
     if found is None:
         return None
     call, slug = found
-    legs = list(session.scalars(select(CallLeg).where(CallLeg.call_id == call.id)
-                                .order_by(CallLeg.id)))
-    return _row(call, slug, legs)
+    return _row(call, slug, _legs(session, [call.id])[call.id],
+                _attempts(session, [call.id])[call.id])
 
 
-def _row(call: Call, slug: str | None, legs: list[CallLeg]) -> ContactRow:
+def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[AttemptRow]
+         ) -> ContactRow:
     answered = next((leg for leg in legs if leg.id == call.answered_leg_id), None)
-    to_answer = None
-    if call.answered_at is not None:
-        to_answer = max(0, round((call.answered_at - call.started_at).total_seconds()))
+    to_answer = _seconds(call.started_at, call.answered_at)
     return ContactRow(
         call_sid=call.call_sid,
         chapter=slug,
         started_at=call.started_at,
-        outcome=Outcome(call.outcome) if call.outcome else None,
+        outcome=call.outcome,
         answered_by=answered.volunteer_name if answered else None,
         seconds_to_answer=to_answer,
         talk_seconds=call.talk_seconds,
         caller=call.caller_hint,
         legs=tuple(
-            LegRow(leg.volunteer_name, leg.volunteer_id,
-                   LegOutcome(leg.outcome) if leg.outcome else None)
-            for leg in legs
+            LegRow(leg.volunteer_name, leg.volunteer_id, leg.outcome)
+            for leg in legs if leg.status is not LegStatus.WITHDRAWN     # never rang
         ),
+        queue_seconds=_seconds(call.started_at, call.dequeued_at),
+        position_at_arrival=call.position_at_arrival,
+        callbacks=tuple(attempts),
     )
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def _seconds(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else max(0, round((end - start).total_seconds()))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -39,20 +40,41 @@ class Outcome(enum.StrEnum):
     UNKNOWN_NUMBER = "unknown_number"
 
 
-class Phase(enum.StrEnum):
-    """Where the caller is: holding while phones ring, bridged, moved on, or gone."""
+class CallKind(enum.StrEnum):
+    """What a call record is: a caller ringing in, or an attempt of ours to reach one."""
 
-    HOLDING = "holding"        # in the queue, volunteers may be ringing
-    ANSWERED = "answered"      # a volunteer claimed the call
-    LEFT = "left"              # moved out of the queue to voicemail / call-back / plain dial
-    FINISHED = "finished"      # never queued (rejected, unknown number, nobody on call) or over
-    GONE = "gone"              # the caller hung up
+    INBOUND = "inbound"        # someone dialled a hotline number
+    CALLBACK = "callback"      # a call-back attempt: a volunteer first, then the caller
+    CHECKIN = "checkin"        # a check-in the caller agreed to, made the same way
+    VOLUNTEER = "volunteer"    # a volunteer calling a hotline number: their own menu
+
+
+class AttemptResult(enum.StrEnum):
+    """How a call-back or check-in attempt ended, as the contact export spells it."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    VOLUNTEER_UNAVAILABLE = "volunteer_unavailable"
+    CANCELED = "canceled"
+
+
+class Phase(enum.StrEnum):
+    """Where the caller is; hotline.logs.lifecycle holds the moves allowed between them."""
+
+    HOLDING = "holding"        # waiting in the queue for the next free volunteer
+    ANSWERED = "answered"      # a volunteer claimed the call (bridging, then talking)
+    LEFT = "left"              # moved out of the queue: voicemail, call-back, plain dial
+    FINISHED = "finished"      # never queued (rejected, unknown number), or talked and over
+    GONE = "gone"              # the caller hung up without talking to anyone
+    MENU = "menu"              # a volunteer who called in, at their menu (never queued)
 
 
 class LegStatus(enum.StrEnum):
-    """A volunteer leg's progress; terminal ones are final, see `rank`."""
+    """An offer's progress: ours until dialled, then the network's call statuses."""
 
-    INTENT = "intent"          # written before the REST call is placed
+    INTENT = "intent"          # the offer is recorded; its phone is not dialled yet
     QUEUED = "queued"
     INITIATED = "initiated"
     RINGING = "ringing"
@@ -62,24 +84,16 @@ class LegStatus(enum.StrEnum):
     FAILED = "failed"
     NO_ANSWER = "no-answer"
     CANCELED = "canceled"
+    WITHDRAWN = "withdrawn"    # taken back before its phone was dialled: never rang
 
     @property
     def ended(self) -> bool:
-        return self in _ENDED
-
-    @property
-    def rank(self) -> int:
-        """Statuses only move to a higher rank; every terminal status shares the top rank."""
-        return 9 if self.ended else _ORDER.index(self)
+        return self in ENDED_LEGS
 
 
-_ORDER = (
-    LegStatus.INTENT, LegStatus.QUEUED, LegStatus.INITIATED, LegStatus.RINGING,
-    LegStatus.IN_PROGRESS,
-)
-_ENDED = frozenset({
+ENDED_LEGS = frozenset({
     LegStatus.COMPLETED, LegStatus.BUSY, LegStatus.FAILED, LegStatus.NO_ANSWER,
-    LegStatus.CANCELED,
+    LegStatus.CANCELED, LegStatus.WITHDRAWN,
 })
 
 
@@ -104,6 +118,16 @@ class Screen(enum.StrEnum):
     TIMED_OUT = "timed_out"    # heard the prompt and never pressed: a voicemail box, usually
 
 
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def word_column(kind: type[E], length: int) -> Enum:
+    """A column holding an enum's values as plain text (VARCHAR, no database enum type)."""
+    return Enum(kind, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [m.value for m in members],
+                validate_strings=True)
+
+
 class Call(Base):
     """One incoming call to a hotline number and everything that happened to it."""
 
@@ -111,32 +135,62 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_awaiting_dispatch", "id", sqlite_where=text("awaiting_dispatch"),
               postgresql_where=text("awaiting_dispatch")),
+        Index("ix_calls_holding", "chapter_id", sqlite_where=text("phase = 'holding'"),
+              postgresql_where=text("phase = 'holding'")),
+        # A caller's calls in line or talking, counted against their cap on every call.
+        Index("ix_calls_live_caller", "caller_hash",
+              sqlite_where=text("phase IN ('holding', 'answered')"),
+              postgresql_where=text("phase IN ('holding', 'answered')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # An inbound call's Twilio CallSid; for an attempt of ours, an id of our own ("CB...").
     call_sid: Mapped[str] = mapped_column(String(34), unique=True)
+    kind: Mapped[CallKind] = mapped_column(word_column(CallKind, 16), default=CallKind.INBOUND,
+                                           server_default=CallKind.INBOUND.value)
     chapter_id: Mapped[int | None] = mapped_column(
         ForeignKey("chapters.id", ondelete="SET NULL"), nullable=True, index=True
     )
     to_number: Mapped[str] = mapped_column(String(20))          # the hotline number dialled
+    # An attempt's: the call it follows up, the request it carries out, its call to the
+    # caller (a REST call from the hotline number), and how it ended.
+    origin_call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), nullable=True, index=True)
+    # (No foreign key: call-back requests name their call; this names the request back.)
+    followup_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    caller_leg_sid: Mapped[str | None] = mapped_column(String(34), nullable=True, unique=True)
+    result: Mapped[AttemptResult | None] = mapped_column(word_column(AttemptResult, 24),
+                                                         nullable=True)
+    # A volunteer's own call to the line (kind volunteer): who is calling in.
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True)
     caller_cipher: Mapped[str] = mapped_column(Text, default="")
     caller_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
     caller_hint: Mapped[str] = mapped_column(String(16), default="anonymous")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    phase: Mapped[str] = mapped_column(String(16), default=Phase.HOLDING.value)
-    outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
-    # The ring plan for the instant the call came in (started_at), made by the first ring
-    # job right after the webhook answered: [{"tier": 1, "volunteers": [{"id", "name"}]}].
-    # planned_at is None until then; a plan of [] made at planned_at means nobody was on call.
+    phase: Mapped[Phase] = mapped_column(word_column(Phase, 16), default=Phase.HOLDING)
+    outcome: Mapped[Outcome | None] = mapped_column(word_column(Outcome, 24), nullable=True)
+    # Who was on call at started_at, by tier, frozen with the call (a rota edit does not
+    # move a call in progress): [{"tier": 1, "volunteers": [{"id", "name"}]}]. Made by the
+    # first dispatch a moment after the webhook answered; planned_at is None until then, and
+    # a plan of [] made at planned_at means nobody was on call.
     plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    current_wave: Mapped[int] = mapped_column(Integer, default=0)
-    waves_spent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How far down the plan the caller has reached (0: tier 1), and since when.
+    tier_index: Mapped[int] = mapped_column(Integer, default=0)
+    tier_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Callers of the chapter already waiting when this one arrived, plus one.
+    position_at_arrival: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the caller stopped waiting: claimed by a volunteer, moved on, or gone.
+    dequeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     plain_dial: Mapped[bool] = mapped_column(Boolean, default=False)
-    # True from the webhook until a worker's dispatcher claims the call to start ringing it
-    # (set only while a worker is running; otherwise the web process rings it itself).
+    # True from the webhook until a worker claims the call to dispatch it (set only while
+    # workers run on PostgreSQL, which are woken by NOTIFY; see hotline.logs.incoming).
     awaiting_dispatch: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=false())
+    # Which cap turned the caller away ("caller", "chapter", "withheld"; hotline.logs.caps),
+    # None for a call let in: what the metrics count.
+    cap: Mapped[str | None] = mapped_column(String(16), nullable=True)
     answered_leg_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     talk_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -148,15 +202,16 @@ class Call(Base):
 
 
 class CallLeg(Base):
-    """One volunteer phone rung for one call; `created_at` is when it was offered (fairness).
+    """One offer: a volunteer's phone rung for one caller; `created_at` is when it was made.
 
     `engaged` is true while the leg rings or talks; a partial unique index on it means a
-    volunteer is never offered two calls at once, whichever process tries.
+    volunteer is never offered two calls at once, whichever process tries. A volunteer may
+    be offered the same caller again (their phone rang out and they are free again).
     """
 
     __tablename__ = "call_legs"
     __table_args__ = (
-        UniqueConstraint("call_id", "volunteer_id"),
+        Index("ix_call_legs_call", "call_id"),
         Index(
             "uq_call_legs_engaged_volunteer", "volunteer_id", unique=True,
             sqlite_where=text("engaged"), postgresql_where=text("engaged"),
@@ -170,13 +225,14 @@ class CallLeg(Base):
         ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True
     )
     volunteer_name: Mapped[str] = mapped_column(String(200), default="")
-    wave: Mapped[int] = mapped_column(Integer, default=0)
     call_sid: Mapped[str | None] = mapped_column(String(34), nullable=True, unique=True)
-    status: Mapped[str] = mapped_column(String(16), default=LegStatus.INTENT.value)
-    screen: Mapped[str] = mapped_column(String(16), default=Screen.NONE.value)
-    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status: Mapped[LegStatus] = mapped_column(word_column(LegStatus, 16), default=LegStatus.INTENT)
+    screen: Mapped[Screen] = mapped_column(word_column(Screen, 16), default=Screen.NONE)
+    outcome: Mapped[LegOutcome | None] = mapped_column(word_column(LegOutcome, 16),
+                                                       nullable=True)
     engaged: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the REST request to ring the phone was sent (None: never tried).
+    dialled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -200,7 +256,8 @@ class CallEvent(Base):
 
 
 class Voicemail(Base):
-    """A message a caller left; the media exists once `status` is 'completed'."""
+    """A message a caller left; the media exists once `status` is 'completed'. A volunteer
+    takes it (by text, in the app, or calling in), hears it, and marks it handled."""
 
     __tablename__ = "voicemails"
 
@@ -211,14 +268,62 @@ class Voicemail(Base):
     duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="recorded")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reference: Mapped[str | None] = mapped_column(String(8), nullable=True, unique=True)
+    claimed_volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class FollowUpKind(enum.StrEnum):
+    """Why someone will contact a caller again."""
+
+    CALLBACK = "callback"            # they asked to be called back
+    CHECKIN_CALL = "checkin_call"    # they agreed to a check-in call (the volunteer noted it)
+    CHECKIN_TEXT = "checkin_text"    # ... or a check-in text
+
+
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"                    # attempts will be made
+    DONE = "done"                    # reached them
+    CANCELED = "canceled"            # a coordinator called it off, or the caller said STOP
+    REACHED_ELSEWHERE = "reached"    # they called again and talked to a volunteer
+    GAVE_UP = "gave_up"              # every attempt was made
 
 
 class CallbackRequest(Base):
-    """A caller asked to be called back; carrying it out is later work (`status` pending)."""
+    """Someone will contact a caller again: a call-back they asked for, or a check-in they
+    agreed to. Attempts follow the chapter's delays, inside its call-back hours."""
 
     __tablename__ = "callback_requests"
+    __table_args__ = (UniqueConstraint("call_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    kind: Mapped[FollowUpKind] = mapped_column(word_column(FollowUpKind, 16),
+                                               default=FollowUpKind.CALLBACK,
+                                               server_default=FollowUpKind.CALLBACK.value)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[FollowUpStatus] = mapped_column(word_column(FollowUpStatus, 16),
+                                                   default=FollowUpStatus.OPEN)
+    reference: Mapped[str | None] = mapped_column(String(8), nullable=True, unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CallFlag(Base):
+    """A volunteer flagged a call for the chapter's coordinator (from the wrap-up menu)."""
+
+    __tablename__ = "call_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -11,19 +11,19 @@ from hotline.roster.rules import Tier, VolunteerRef
 from hotline.roster.timeline import Segment
 
 
+def offer_order(volunteer_id: int, last_offered: datetime | None) -> tuple[int, float, int]:
+    """The sort key of the ring order: never-offered volunteers first, then the oldest last
+    offer first; ties by volunteer id. The call path and `hotline oncall` both sort by it."""
+    if last_offered is None:
+        return (0, 0.0, volunteer_id)
+    return (1, last_offered.timestamp(), volunteer_id)
+
+
 def order_least_recently_offered(
     volunteers: Iterable[VolunteerRef], last_offered: Mapping[int, datetime | None]
 ) -> tuple[VolunteerRef, ...]:
-    """Never-offered volunteers first (missing from the mapping counts as never), then the
-    oldest last offer first; ties by volunteer id."""
-
-    def key(volunteer: VolunteerRef) -> tuple[int, float, int]:
-        offered = last_offered.get(volunteer.id)
-        if offered is None:
-            return (0, 0.0, volunteer.id)
-        return (1, offered.timestamp(), volunteer.id)
-
-    return tuple(sorted(volunteers, key=key))
+    """`volunteers` in ring order (missing from the mapping counts as never offered)."""
+    return tuple(sorted(volunteers, key=lambda v: offer_order(v.id, last_offered.get(v.id))))
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,18 @@ def revoke_feed(session: Session, feed_id: int, *, now: datetime) -> models.Cale
 
 
 def feed_for_token(session: Session, token: str) -> models.CalendarFeed | None:
-    """The live feed a token opens, or None (unknown or revoked)."""
+    """The live feed a token opens, or None (unknown, revoked, or a volunteer's feed once
+    they are deactivated: it answers again if they are made active again)."""
     row = session.scalar(
         select(models.CalendarFeed).where(models.CalendarFeed.token_hash == token_hash(token))
     )
-    return row if row is not None and row.revoked_at is None else None
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.volunteer_id is not None:
+        volunteer = session.get(models.Volunteer, row.volunteer_id)
+        if volunteer is None or not volunteer.active:
+            return None
+    return row
 
 
 def render_feed(

@@ -20,6 +20,7 @@ Each call's own ring plan is stored with the call by the call path; this table i
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -111,17 +112,19 @@ def oncall_at(session: Session, chapter_id: int, at: datetime) -> OnCall:
     return on_call(load_rota(session, chapter_id, at), as_utc(at, "at"))
 
 
-def waves_to_json(waves: tuple[Wave, ...]) -> list[dict[str, Any]]:
+def waves_to_json(waves: tuple[Wave, ...], *, phones: bool = True) -> list[dict[str, Any]]:
+    """Waves as JSON; without `phones` (a call's plan) numbers are read when a phone is rung."""
     return [
         {
             "tier": int(wave.tier),
-            "volunteers": [{"id": v.id, "name": v.name, "phone": v.phone} for v in wave.volunteers],
+            "volunteers": [{"id": v.id, "name": v.name} | ({"phone": v.phone} if phones else {})
+                           for v in wave.volunteers],
         }
         for wave in waves
     ]
 
 
-def waves_from_json(data: list[dict[str, Any]]) -> tuple[Wave, ...]:
+def waves_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Wave, ...]:
     return tuple(
         Wave(
             Tier(item["tier"]),

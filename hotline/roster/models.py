@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime, utcnow
@@ -26,12 +37,25 @@ class Chapter(Base):
     ring_strategy: Mapped[str] = mapped_column(String(16), default="all")
     ring_timeout_seconds: Mapped[int] = mapped_column(Integer, default=20)
     max_wait_seconds: Mapped[int] = mapped_column(Integer, default=90)
+    # How long a caller waits at a tier for its busy volunteers before the next tier rings.
+    wave_timeout_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    # After the call: alerts, call-backs, check-ins, reminders (config.example / rota file).
+    alert_unclaimed_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    callback_delays_minutes: Mapped[list[int]] = mapped_column(JSON, default=lambda: [5, 30, 120])
+    callback_hours: Mapped[str] = mapped_column(String(11), default="09:00-20:00")
+    reminder_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24])
+    callback_greeting: Mapped[str] = mapped_column(Text, default="")
     accept_mode: Mapped[str] = mapped_column(String(16), default="press1")
     language: Mapped[str] = mapped_column(String(16), default="en-US")
     greeting: Mapped[str] = mapped_column(Text, default="")
     hold_message: Mapped[str] = mapped_column(Text, default="")
     hours_text: Mapped[str] = mapped_column(Text, default="")
     emergency_line: Mapped[str] = mapped_column(String(20), default="")
+    # Caps against floods and ring-bombing (hotline.logs.caps): callers holding at once,
+    # calls one caller may have in line or talking at once, and refusing withheld numbers.
+    max_holding: Mapped[int] = mapped_column(Integer, default=100)
+    max_calls_per_caller: Mapped[int] = mapped_column(Integer, default=2)
+    reject_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[ChapterNumber]] = relationship(
@@ -60,6 +84,36 @@ class Volunteer(Base):
     experiences: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChapterMember(Base):
+    """A volunteer belongs to a chapter even before its rota names them (added in the web app)."""
+
+    __tablename__ = "chapter_members"
+
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True
+    )
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # The rota file's `coordinators`: texted when an alert goes unclaimed, and with the gaps.
+    coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ShiftReminder(Base):
+    """A reminder texted for one shift's start, and whether the volunteer confirmed it."""
+
+    __tablename__ = "shift_reminders"
+    __table_args__ = (UniqueConstraint("volunteer_id", "chapter_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Shift(Base):

@@ -14,10 +14,10 @@ from hotline.roster.spans import rota_spans
 
 @dataclass(frozen=True)
 class Wave:
-    """Volunteers rung together at one tier, ordered by volunteer id.
+    """The volunteers of one tier, ordered by volunteer id.
 
-    Id order is only a stable default; a chapter that rings one at a time reorders a wave
-    with `order_least_recently_offered`.
+    Id order is only a stable default: phones are rung in the order of
+    hotline.calls.planning.ring_order.
     """
 
     tier: Tier

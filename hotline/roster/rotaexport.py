@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from hotline.roster import models
 from hotline.roster.localtime import as_utc
-from hotline.roster.rotafile import CHAPTER_SETTINGS
+from hotline.roster.rotasettings import CHAPTER_SETTINGS
 from hotline.roster.store import parse_days
 
-Value = str | int | bool | date | datetime | list[str] | dict[str, object]
+Value = str | int | bool | date | datetime | list[str] | list[int] | dict[str, object]
 
 HEADER = (
     "# hotline rota file: import with `hotline rota import FILE`.\n"
@@ -49,6 +49,11 @@ def export_rota(session: Session, *, now: datetime) -> str:
         }
         for key, (_kind, column) in CHAPTER_SETTINGS.items():
             table[key] = getattr(chapter, column)
+        coordinators = sorted(phone[m.volunteer_id] for m in session.scalars(
+            select(models.ChapterMember).where(models.ChapterMember.chapter_id == chapter.id,
+                                               models.ChapterMember.coordinator)))
+        if coordinators:
+            table["coordinators"] = coordinators
         out.append(_table("chapter", table))
     for volunteer in volunteers:
         table = {"name": volunteer.name, "phone": volunteer.phone}

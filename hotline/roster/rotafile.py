@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotline.roster.rotasettings import SettingValue
 from hotline.roster.rules import OverrideKind, RotationUnit, Tier, Weekday
 
 HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
@@ -22,20 +23,6 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
 _KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
 
-CHAPTER_SETTINGS: Mapping[str, tuple[type, str]] = {
-    # file key: (type, Chapter column)
-    "ring_strategy": (str, "ring_strategy"),
-    "ring_timeout": (int, "ring_timeout_seconds"),
-    "max_wait": (int, "max_wait_seconds"),
-    "accept_mode": (str, "accept_mode"),
-    "language": (str, "language"),
-    "greeting": (str, "greeting"),
-    "hold_message": (str, "hold_message"),
-    "hours": (str, "hours_text"),
-    "emergency_line": (str, "emergency_line"),
-}
-RING_STRATEGIES = ("all", "sequential")
-ACCEPT_MODES = ("press1", "answer")
 
 
 @dataclass(frozen=True)
@@ -64,7 +51,8 @@ class ChapterEntry:
     name: str
     timezone: str
     numbers: tuple[str, ...]
-    settings: Mapping[str, str | int] = field(default_factory=dict)  # Chapter column: value
+    settings: Mapping[str, SettingValue] = field(default_factory=dict)  # Chapter column: value
+    coordinators: tuple[str, ...] = ()          # volunteers' phones (in this file)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,10 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hotline.phone import PhoneError, parse_phone
 from hotline.roster.localtime import as_utc, to_instant
 from hotline.roster.rotafile import (
-    ACCEPT_MODES,
-    CHAPTER_SETTINGS,
     HHMM,
-    RING_STRATEGIES,
     SLUG,
     ChapterEntry,
     Entry,
@@ -26,7 +24,8 @@ from hotline.roster.rotafile import (
     VolunteerEntry,
     zone_named,
 )
-from hotline.roster.rules import OverrideKind, RotationUnit, Tier, Weekday, is_e164
+from hotline.roster.rotasettings import CHAPTER_SETTINGS, SettingValue, setting_problems
+from hotline.roster.rules import OverrideKind, RotationUnit, Tier, Weekday
 
 
 class Reader:
@@ -36,6 +35,7 @@ class Reader:
         self.raw, self.lines, self.problems = raw, lines, problems
         self.zones: dict[str, ZoneInfo] = {}
         self.phones: set[str] = set()
+        self.coordinators: list[tuple[str, Entry, list[Any]]] = []    # checked once phones are
 
     def entries(self, table: str, allowed: set[str]) -> list[Entry]:
         items = self.raw.get(table, [])
@@ -63,6 +63,9 @@ class Reader:
         self._unique([(n, c.line) for c in chapters for n in c.numbers], "number")
         self._unique([(v.phone, v.line) for v in volunteers], "volunteer phone")
         self.phones = {v.phone for v in volunteers}
+        for _slug, entry, phones in self.coordinators:
+            for phone in phones:
+                self._volunteer_ref(entry, "coordinators", phone)
         shifts = [s for e in self.entries("shift", _SHIFT_KEYS) if (s := self.shift(e))]
         rotations = [r for e in self.entries("rotation", _ROTATION_KEYS) if (r := self.rotation(e))]
         overrides = [o for e in self.entries("override", _OVERRIDE_KEYS) if (o := self.override(e))]
@@ -125,60 +128,25 @@ class Reader:
             elif slug is not None:
                 self.zones[slug] = zone
         for number in numbers or []:
-            if not isinstance(number, str) or not is_e164(number):
-                e.fail("numbers", f"number {number!r} is not E.164 (like +16175550100)")
+            problem = _phone_problem(number)
+            if problem:
+                e.fail("numbers", f"number {number!r} {problem}")
                 ok = False
-        settings: dict[str, str | int] = {}
+        settings: dict[str, SettingValue] = {}
         for key, (kind, column) in CHAPTER_SETTINGS.items():
             value = e.get(key, kind, default=None)
             if value is not None:
                 settings[column] = value
-        ok &= self._check_settings(e, settings)
-        self._fits(e, "language", settings.get("language"), 16)
-        if not ok or slug is None or name is None or zone_name is None:
+        for key, reason in setting_problems(settings):
+            e.fail(key, reason)
+            ok = False
+        coordinators = e.get("coordinators", list, default=[])
+        if not ok or slug is None or name is None or zone_name is None or coordinators is None:
             return None
-        return ChapterEntry(e.line(None), slug, name, zone_name, tuple(numbers or ()), settings)
-
-    def _check_settings(self, e: Entry, settings: Mapping[str, str | int]) -> bool:
-        checks: list[tuple[str, str, bool, str]] = [
-            (
-                "ring_strategy",
-                "ring_strategy",
-                settings.get("ring_strategy", "all") in RING_STRATEGIES,
-                f"ring_strategy must be one of {', '.join(RING_STRATEGIES)}",
-            ),
-            (
-                "accept_mode",
-                "accept_mode",
-                settings.get("accept_mode", "press1") in ACCEPT_MODES,
-                f"accept_mode must be one of {', '.join(ACCEPT_MODES)}",
-            ),
-            (
-                "ring_timeout",
-                "ring_timeout_seconds",
-                5 <= int(settings.get("ring_timeout_seconds", 20)) <= 120,
-                "ring_timeout must be 5 to 120 seconds",
-            ),
-            (
-                "max_wait",
-                "max_wait_seconds",
-                10 <= int(settings.get("max_wait_seconds", 90)) <= 3600,
-                "max_wait must be 10 to 3600 seconds",
-            ),
-            (
-                "emergency_line",
-                "emergency_line",
-                settings.get("emergency_line", "") == ""
-                or is_e164(str(settings.get("emergency_line"))),
-                "emergency_line must be E.164 (like +18002738255) or empty",
-            ),
-        ]
-        ok = True
-        for key, _column, passed, reason in checks:
-            if not passed:
-                e.fail(key, reason)
-                ok = False
-        return ok
+        if coordinators:
+            self.coordinators.append((slug, e, coordinators))
+        return ChapterEntry(e.line(None), slug, name, zone_name, tuple(numbers or ()), settings,
+                            tuple(str(phone) for phone in coordinators))
 
     def volunteer(self, e: Entry) -> VolunteerEntry | None:
         name = e.get("name", str)
@@ -190,8 +158,9 @@ class Reader:
             e.fail("name", "name must not be empty")
             name = None
         self._fits(e, "name", name, 200)
-        if phone is not None and not is_e164(phone):
-            e.fail("phone", f"phone {phone!r} is not E.164 (like +16175550111)")
+        problem = _phone_problem(phone) if phone is not None else ""
+        if problem:
+            e.fail("phone", f"phone {phone!r} {problem}")
             phone = None
         for key, values in (("languages", languages), ("experiences", experiences)):
             if values is not None and not all(isinstance(v, str) for v in values):
@@ -411,7 +380,7 @@ class Reader:
         return UnavailableEntry(e.line(None), volunteer, start, end, reason)
 
 
-_CHAPTER_KEYS = {"slug", "name", "timezone", "numbers", *CHAPTER_SETTINGS}
+_CHAPTER_KEYS = {"slug", "name", "timezone", "numbers", "coordinators", *CHAPTER_SETTINGS}
 _VOLUNTEER_KEYS = {"name", "phone", "languages", "experiences", "active"}
 _SHIFT_KEYS = {"chapter", "volunteer", "days", "start", "end", "tier", "from", "until"}
 _ROTATION_KEYS = {
@@ -429,3 +398,14 @@ _ROTATION_KEYS = {
 }
 _OVERRIDE_KEYS = {"chapter", "kind", "volunteer", "replacement", "tier", "start", "end", "reason"}
 _UNAVAILABLE_KEYS = {"volunteer", "start", "end", "reason"}
+
+
+def _phone_problem(number: object) -> str:
+    """Why `number` cannot be rung ('' if it can), for a line of the rota file."""
+    if not isinstance(number, str):
+        return "must be text in quotes, like \"+16175550111\""
+    try:
+        parse_phone(number)
+    except PhoneError as exc:
+        return f"{exc} (like +16175550111)"
+    return ""

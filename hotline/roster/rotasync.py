@@ -13,7 +13,7 @@ found while writing (a number owned by a chapter outside the file) leaves the da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,19 +22,19 @@ from sqlalchemy.orm import Session
 
 from hotline.roster import models
 from hotline.roster.changes import chapters_serving
+from hotline.roster.edits import close_version
 from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
 from hotline.roster.rotafile import (
-    CHAPTER_SETTINGS,
     ChapterEntry,
-    OverrideEntry,
     Problem,
     RotaFile,
     RotaFileError,
     RotationEntry,
     ShiftEntry,
-    UnavailableEntry,
 )
+from hotline.roster.rotasettings import CHAPTER_SETTINGS, SettingValue
+from hotline.roster.rotasync_overrides import sync_overrides, sync_unavailable
 from hotline.roster.store import format_days
 
 
@@ -80,9 +80,10 @@ def import_rota(session: Session, rota: RotaFile, *, now: datetime) -> ImportSum
 
 
 def _apply(session: Session, rota: RotaFile, now: datetime) -> ImportSummary:
-    chapters, new_chapters = _chapters(session, rota.chapters, now)
+    chapters, changed = _chapters(session, rota.chapters, now)
     volunteers, volunteer_changes = _volunteers(session, rota)
     ids = {phone: row.id for phone, row in volunteers.items()}
+    changed |= _coordinators(session, rota.chapters, chapters, ids)
     counts = [0, 0, 0, 0]
     for entry in rota.chapters:
         chapter = chapters[entry.slug]
@@ -90,20 +91,21 @@ def _apply(session: Session, rota: RotaFile, now: datetime) -> ImportSummary:
         rotations = [r for r in rota.rotations if r.chapter == entry.slug]
         fresh = not _has_rules(session, chapter.id)
         opened, closed = _sync_rules(session, chapter, shifts, rotations, ids, now, fresh)
-        added, ended = _sync_overrides(
+        added, ended = sync_overrides(
             session, chapter, [o for o in rota.overrides if o.chapter == entry.slug], ids, now
         )
         counts = [counts[0] + opened, counts[1] + closed, counts[2] + added, counts[3] + ended]
-    added, ended = _sync_unavailable(session, rota.unavailable, ids, now)
+    added, ended = sync_unavailable(session, rota.unavailable, ids, now)
     session.flush()
     return ImportSummary(
-        new_chapters, volunteer_changes, counts[0], counts[1], counts[2] + added, counts[3] + ended
+        len(changed), volunteer_changes, counts[0], counts[1], counts[2] + added, counts[3] + ended
     )
 
 
 def _chapters(
     session: Session, entries: Sequence[ChapterEntry], now: datetime
-) -> tuple[dict[str, models.Chapter], int]:
+) -> tuple[dict[str, models.Chapter], set[str]]:
+    """The file's chapters as rows (made or updated), and the slugs of those changed."""
     slugs = [entry.slug for entry in entries]
     existing = {
         row.slug: row
@@ -125,7 +127,7 @@ def _chapters(
     ]
     if problems:
         raise RotaFileError(problems)
-    changed = 0
+    changed: set[str] = set()
     result: dict[str, models.Chapter] = {}
     for entry in entries:
         row = existing.get(entry.slug)
@@ -138,7 +140,7 @@ def _chapters(
         differs = row.id is None or any(getattr(row, k) != v for k, v in wanted.items())
         differs |= sorted(n.number for n in row.numbers) != sorted(entry.numbers)
         if differs:
-            changed += 1
+            changed.add(entry.slug)
             for key, value in wanted.items():
                 setattr(row, key, value)
         result[entry.slug] = row
@@ -156,16 +158,40 @@ def _chapters(
     return result, changed
 
 
-def _settings(entry: ChapterEntry) -> dict[str, str | int]:
+def _settings(entry: ChapterEntry) -> dict[str, SettingValue]:
     defaults = {column: _column_default(column) for _kind, column in CHAPTER_SETTINGS.values()}
     return {**defaults, **entry.settings}
 
 
-def _column_default(column: str) -> str | int:
+def _column_default(column: str) -> SettingValue:
     default = models.Chapter.__table__.c[column].default
     value = getattr(default, "arg", "")
-    assert isinstance(value, str | int)
+    if callable(value):                     # a fresh list each time (JSON columns)
+        value = value(None)
+    assert isinstance(value, str | int | list)
     return value
+
+
+def _coordinators(session: Session, entries: Sequence[ChapterEntry],
+                  chapters: Mapping[str, models.Chapter], ids: Mapping[str, int]) -> set[str]:
+    """Each chapter's coordinators as the file names them (members, flagged; every other
+    member unflagged); the chapters whose coordinators changed."""
+    changed: set[str] = set()
+    for entry in entries:
+        chapter = chapters[entry.slug]
+        wanted = {ids[phone] for phone in entry.coordinators}
+        members = {m.volunteer_id: m for m in session.scalars(
+            select(models.ChapterMember).where(models.ChapterMember.chapter_id == chapter.id))}
+        for volunteer_id in sorted(wanted - members.keys()):
+            session.add(models.ChapterMember(chapter_id=chapter.id, volunteer_id=volunteer_id,
+                                             coordinator=True))
+            changed.add(entry.slug)
+        for volunteer_id, member in members.items():
+            if member.coordinator != (volunteer_id in wanted):
+                member.coordinator = volunteer_id in wanted
+                changed.add(entry.slug)
+    session.flush()
+    return changed
 
 
 def _volunteers(session: Session, rota: RotaFile) -> tuple[dict[str, models.Volunteer], int]:
@@ -331,10 +357,7 @@ def _sync_rules(
     for index, (row, _key) in enumerate(stored):
         if index in matched or (row.valid_until is not None and row.valid_until <= now):
             continue
-        if row.valid_from is not None and row.valid_from >= now:
-            session.delete(row)
-        else:
-            row.valid_until = now
+        close_version(session, row, now)
         closed += 1
     return opened, closed
 
@@ -347,125 +370,3 @@ def _same_validity(
     if entry.valid_from is None:
         return row.valid_from is None or row.valid_from <= now
     return row.valid_from == entry.valid_from
-
-
-def _override_key(
-    kind: str,
-    volunteer: int,
-    replacement: int | None,
-    tier: int | None,
-    start: datetime,
-    end: datetime,
-    reason: str,
-) -> tuple[object, ...]:
-    return (kind, volunteer, replacement, tier, as_utc(start), as_utc(end), reason)
-
-
-def _sync_overrides(
-    session: Session,
-    chapter: models.Chapter,
-    entries: Sequence[OverrideEntry],
-    ids: dict[str, int],
-    now: datetime,
-) -> tuple[int, int]:
-    horizon = min([now, *(e.end for e in entries)])
-    rows = list(
-        session.scalars(
-            select(models.Override).where(
-                models.Override.chapter_id == chapter.id,
-                models.Override.source == "coordinator",
-                models.Override.end >= horizon,
-            )
-        )
-    )
-    keys = [
-        _override_key(r.kind, r.volunteer_id, r.replacement_id, r.tier, r.start, r.end, r.reason)
-        for r in rows
-    ]
-    matched: set[int] = set()
-    added = 0
-    for entry in entries:
-        replacement = ids[entry.replacement] if entry.replacement else None
-        tier = int(entry.tier) if entry.tier is not None else None
-        key = _override_key(
-            entry.kind.value,
-            ids[entry.volunteer],
-            replacement,
-            tier,
-            entry.start,
-            entry.end,
-            entry.reason,
-        )
-        found = next((i for i, k in enumerate(keys) if i not in matched and k == key), None)
-        if found is not None:
-            matched.add(found)
-            continue
-        session.add(
-            models.Override(
-                chapter_id=chapter.id,
-                kind=entry.kind.value,
-                volunteer_id=ids[entry.volunteer],
-                replacement_id=replacement,
-                tier=tier,
-                start=entry.start,
-                end=entry.end,
-                reason=entry.reason,
-                source="coordinator",
-                created_at=now,
-            )
-        )
-        added += 1
-    return added, _end_unmatched(session, rows, matched, now)
-
-
-def _sync_unavailable(
-    session: Session, entries: Sequence[UnavailableEntry], ids: dict[str, int], now: datetime
-) -> tuple[int, int]:
-    horizon = min([now, *(e.end for e in entries)])
-    rows = list(
-        session.scalars(
-            select(models.Unavailability).where(
-                models.Unavailability.volunteer_id.in_(sorted(ids.values())),
-                models.Unavailability.end >= horizon,
-            )
-        )
-    )
-    keys = [(r.volunteer_id, as_utc(r.start), as_utc(r.end), r.reason) for r in rows]
-    matched: set[int] = set()
-    added = 0
-    for entry in entries:
-        key = (ids[entry.volunteer], entry.start, entry.end, entry.reason)
-        found = next((i for i, k in enumerate(keys) if i not in matched and k == key), None)
-        if found is not None:
-            matched.add(found)
-            continue
-        session.add(
-            models.Unavailability(
-                volunteer_id=key[0],
-                start=entry.start,
-                end=entry.end,
-                reason=entry.reason,
-                created_at=now,
-            )
-        )
-        added += 1
-    # Unavailability is the volunteer's own: a file that leaves it out does not cancel it.
-    return added, 0
-
-
-def _end_unmatched(
-    session: Session,
-    rows: Sequence[models.Override],
-    matched: set[int],
-    now: datetime,
-) -> int:
-    ended = 0
-    for index, row in enumerate(rows):
-        if index in matched or row.end <= now:
-            continue
-        if row.start >= now:
-            session.delete(row)
-        else:
-            row.end = now
-        ended += 1
-    return ended

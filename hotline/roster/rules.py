@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,12 +11,7 @@ from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-
-
-def is_e164(phone: str | None) -> bool:
-    """True when `phone` is a dialable E.164 number such as '+16175550111'."""
-    return phone is not None and _E164.fullmatch(phone) is not None
+from hotline.phone import is_phone
 
 
 class Weekday(enum.StrEnum):
@@ -102,7 +96,7 @@ class VolunteerRef:
 
     @property
     def ringable(self) -> bool:
-        return self.active and is_e164(self.phone)
+        return self.active and is_phone(self.phone)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from xml.etree.ElementTree import Element
 
 from hotline.standin.carrier import CallState
 from hotline.standin.phones import Party
+from hotline.telephony import ENDED
 
 #: How a Dial learns its outcome: (the leg it reached or None, DialCallStatus, seconds bridged).
 Finish = Callable[["Leg | None", str, int], None]
-
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 class Sids:
@@ -149,6 +148,8 @@ class Leg:
     answer_on_bridge: bool = False
     gathers_heard: int = 0
     heard: list[str] = field(default_factory=list)
+    # Media the leg's <Play> fetched from the app: (URL, status, content type).
+    played: list[tuple[str, int, str]] = field(default_factory=list)
     digits: list[str] = field(default_factory=list)
     queue_results: list[str] = field(default_factory=list)
     bridged_with: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
@@ -178,3 +179,17 @@ class Leg:
                 self.created if self.status != "queued" else None),
             end_time=self.ended, duration=duration,
         )
+
+
+def silence_wav(seconds: int) -> bytes:
+    """A recording's audio as the stand-in serves it: `seconds` of silence, 8 kHz mono WAV."""
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(8000)
+        out.writeframes(b"\x80" * 8000 * max(1, seconds))
+    return buffer.getvalue()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from hotline.telephony import ENDED
+
 
 class CarrierError(Exception):
     """A request the carrier refuses (unknown call, bad state); `status` is the HTTP code."""
@@ -19,6 +21,23 @@ class CarrierError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+def status_after(current: str, requested: str) -> str:
+    """What the network makes of `POST Status=requested` on a call now in `current`.
+
+    "canceled" ends a call not yet answered and leaves one in progress alone; "completed"
+    ends any live call (a ringing one ends canceled: it was never answered). An ended call
+    is left as it is, without an error: the switchboard and the tests' fake both obey this.
+    """
+    if requested not in ("completed", "canceled"):
+        raise CarrierError(f"Invalid status {requested!r}.", 400, 21218)
+    if current in ENDED:
+        return current
+    ringing = current in ("queued", "initiated", "ringing")
+    if requested == "canceled":
+        return "canceled" if ringing else current
+    return "canceled" if ringing else "completed"
 
 
 @dataclass(frozen=True)
@@ -89,3 +108,9 @@ class Carrier(Protocol):
     ) -> CallState: ...
 
     def create_message(self, request: MessageRequest) -> MessageState: ...
+
+    def list_messages(self, to: str, from_: str, since: datetime) -> list[MessageState]: ...
+
+    def recording_media(self, sid: str) -> bytes: ...          # raises CarrierError(404)
+
+    def delete_recording(self, sid: str) -> None: ...          # raises CarrierError(404)

@@ -32,6 +32,7 @@ class Party:
     think: float = 1.0                # seconds after a Gather's prompt ends before replying
     presses: tuple[tuple[float, str], ...] = ()   # (seconds after answer, digits), heard or not
     hang_up_after: float | None = None   # seconds after answering (callee) / dialling (caller)
+    patience: float | None = None        # give up this long after dialling unless bridged
     talk_seconds: float | None = None    # hang up this long after being bridged to someone
     message_seconds: float | None = None  # speak this long when a <Record> starts
     hang_up_after_message: bool = True
@@ -47,6 +48,14 @@ class Party:
 @dataclass(frozen=True)
 class Caller(Party):
     """The person ringing the hotline; listens until told otherwise."""
+
+
+@dataclass(frozen=True)
+class Mix:
+    """A phone whose owner does one of several things each time it rings, by weight (the
+    switchboard draws from its seeded random numbers, so a run repeats exactly)."""
+
+    choices: tuple[tuple[float, Phone], ...]
 
 
 CallerScript = Caller
@@ -70,9 +79,11 @@ def _replies(press: str | HangUp | Sequence[str | HangUp]) -> tuple[Reply, ...]:
 
 # Callers -----------------------------------------------------------------------------------
 
-def listens(*, hang_up_after: float | None = None, talk_seconds: float | None = None) -> Caller:
-    """A caller who presses nothing and waits (until `hang_up_after`, if given)."""
-    return Caller(hang_up_after=hang_up_after, talk_seconds=talk_seconds)
+def listens(*, hang_up_after: float | None = None, talk_seconds: float | None = None,
+            patience: float | None = None) -> Caller:
+    """A caller who presses nothing and waits (until `hang_up_after`, if given, or until
+    `patience` runs out while nobody has been bridged to them)."""
+    return Caller(hang_up_after=hang_up_after, talk_seconds=talk_seconds, patience=patience)
 
 
 def presses(

@@ -13,6 +13,7 @@ the fields it reads).
 from __future__ import annotations
 
 import hmac
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ ACCOUNT_PREFIX = f"/{API_VERSION}/Accounts/<account_sid>"
 CALLS = f"/{API_VERSION}/Accounts/{{AccountSid}}/Calls.json"
 CALL = f"/{API_VERSION}/Accounts/{{AccountSid}}/Calls/{{Sid}}.json"
 MESSAGES = f"/{API_VERSION}/Accounts/{{AccountSid}}/Messages.json"
+RECORDING = f"/{API_VERSION}/Accounts/{{AccountSid}}/Recordings/{{Sid}}.json"
 
 # Twilio's codes where Twilio has one for the case.
 AUTHENTICATE = 20003
@@ -139,6 +141,28 @@ def create_rest_app(carrier: Carrier, auth_token: str, spec_path: Path | None = 
         )
         return jsonify(message_resource(carrier.create_message(message))), 201
 
+    @app.get(f"{ACCOUNT_PREFIX}/Messages.json")
+    def list_messages(account_sid: str) -> Response:
+        guard(account_sid, MESSAGES)
+        since = request.args.get("DateSent>")
+        found = carrier.list_messages(
+            request.args.get("To", ""), request.args.get("From", ""),
+            datetime.fromisoformat(since) if since else datetime.min.replace(tzinfo=UTC))
+        return jsonify(messages_page(account_sid, [message_resource(m) for m in found]))
+
+    @app.get(f"{ACCOUNT_PREFIX}/Recordings/<sid>.<extension>")
+    def recording_media(account_sid: str, sid: str, extension: str) -> Response:
+        _authenticate(carrier.account_sid, auth_token, account_sid)
+        if extension not in ("wav", "mp3"):
+            _refuse(INVALID_PARAMETER, "a recording is served as .wav or .mp3")
+        return Response(carrier.recording_media(sid), mimetype="audio/x-wav")
+
+    @app.delete(f"{ACCOUNT_PREFIX}/Recordings/<sid>.json")
+    def delete_recording(account_sid: str, sid: str) -> tuple[str, int]:
+        guard(account_sid, RECORDING)
+        carrier.delete_recording(sid)
+        return "", 204
+
     @app.errorhandler(RestRefusal)
     def refused(error: RestRefusal) -> tuple[Response, int]:
         return _error_body(error.status, error.code, str(error))
@@ -159,7 +183,12 @@ def create_rest_app(carrier: Carrier, auth_token: str, spec_path: Path | None = 
 def serve_rest(
     app: Flask, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[str, Callable[[], None]]:
-    """Serve `app` on a background thread; returns its base URL and a function that stops it."""
+    """Serve `app` on a background thread; returns its base URL and a function that stops it.
+    OSError when the port is taken (werkzeug itself would print its own advice and exit)."""
+    if port:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as werkzeug binds
+            probe.bind((host, port))
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     # A short poll keeps `stop` quick (shutdown waits for the loop to notice).
     thread = threading.Thread(
@@ -222,6 +251,14 @@ def call_resource(state: CallState) -> dict[str, Any]:
             )
         },
     }
+
+
+def messages_page(account_sid: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of the Messages list (schema ListMessageResponse)."""
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+    return {"messages": messages, "end": max(0, len(messages) - 1), "first_page_uri": uri,
+            "next_page_uri": None, "page": 0, "page_size": 50, "previous_page_uri": None,
+            "start": 0, "uri": uri}
 
 
 def message_resource(state: MessageState) -> dict[str, Any]:

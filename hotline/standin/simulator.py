@@ -18,6 +18,7 @@ from hotline.standin.clock import VirtualClock
 from hotline.standin.phones import Caller, Party
 from hotline.standin.report import CallReport, call_report
 from hotline.standin.switchboard import TIME_LIMIT, Switchboard
+from hotline.standin.texting import incoming_text
 from hotline.standin.transport import Target
 
 Hook = Callable[[datetime], None]
@@ -46,14 +47,20 @@ class Simulator:
         self.mask = mask
         self.settle = settle      # real time: how long nothing must happen to call it idle
         self._hooked_at: datetime | None = None
+        self._alarms: list[Callable[[], datetime | None]] = []
 
     @property
     def now(self) -> datetime:
         return self.board.now()
 
-    def on_advance(self, hook: Hook) -> None:
-        """Run `hook(now)` whenever time is about to move on, e.g. to run due jobs."""
+    def on_advance(self, hook: Hook, *, next_due: Callable[[], datetime | None] | None = None
+                   ) -> None:
+        """Run `hook(now)` whenever time is about to move on, e.g. to run due jobs. With
+        `next_due` (when the hook next has work), `advance` stops at that instant too: a job
+        delayed to 14:05 runs at 14:05, not when the advance ends."""
         self.hooks.append(hook)
+        if next_due is not None:
+            self._alarms.append(next_due)
 
     def start_call(
         self, from_: str, to: str, caller: Party | None = None, *, after: float = 0.0,
@@ -92,6 +99,12 @@ class Simulator:
         )
         self.run_until_idle()
         return self.report(leg())
+
+    def text(self, from_: str, to: str, body: str, *, url: str | None = None) -> list[str]:
+        """Text `body` from `from_` to the app's number `to`; the replies, sent back at once
+        (also in the switchboard's messages)."""
+        return incoming_text(self.board, from_, to, body,
+                             url or f"{self.target.public_url}/sms/incoming")
 
     def report(self, leg: Leg | Callable[[], Leg]) -> CallReport:
         call = leg if isinstance(leg, Leg) else leg()
@@ -140,14 +153,22 @@ class Simulator:
     def advance(self, seconds: float) -> None:
         """Let `seconds` pass, running whatever falls due (and the hooks) on the way."""
         scheduler = self.board.scheduler
-        until = self.now + timedelta(seconds=seconds)
-        while scheduler.step(until, idle_wait=0.0 if self.board.clock.virtual else seconds):
-            if (scheduler.next_time() or until) > self.now:
-                self._hook()
         clock = self.board.clock
-        if isinstance(clock, VirtualClock):
-            clock.advance_to(until)
-        self._hook()
+        until = self.now + timedelta(seconds=seconds)
+        while True:
+            stop = until
+            if isinstance(clock, VirtualClock):
+                alarms = [due for alarm in self._alarms if (due := alarm()) is not None]
+                stop = min([until, *(due for due in alarms if due > self.now)])
+            while scheduler.step(stop, idle_wait=0.0 if clock.virtual else seconds):
+                if (scheduler.next_time() or stop) > self.now:
+                    self._hook()
+            if isinstance(clock, VirtualClock):
+                clock.advance_to(stop)
+            self._hooked_at = None
+            self._hook()
+            if stop >= until:
+                return
 
     @property
     def transcript(self) -> str:

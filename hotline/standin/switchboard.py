@@ -7,27 +7,27 @@ handled (re-entrant, in-process) or from the REST server's thread (real time).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from email.utils import format_datetime
 from functools import partial
 from typing import Literal
-from xml.etree.ElementTree import Element
 
-from hotline.standin.calls import ENDED, HttpError, Leg, Message, Recording, Sids
+from hotline.standin.calls import HttpError, Leg, Message, Recording, Sids, silence_wav
 from hotline.standin.carrier import (
     CallRequest,
     CallState,
     CarrierError,
     MessageRequest,
     MessageState,
+    status_after,
 )
 from hotline.standin.clock import RealClock, Scheduler, VirtualClock
 from hotline.standin.delivery import ON_TIME, Courier, Delivery
-from hotline.standin.phones import NO_SCRIPT, Party, Phone
+from hotline.standin.phones import NO_SCRIPT, Mix, Party, Phone
+from hotline.standin.requests import AppRequests
 from hotline.standin.transcript import Transcript, short
 from hotline.standin.transport import Target
-from hotline.standin.vocabulary import TwimlError, check_twiml
 
 API_VERSION = "2010-04-01"
 TIME_LIMIT = 4 * 3600.0          # Twilio ends any call after four hours
@@ -36,7 +36,7 @@ SIP_CODES = {"completed": "200", "busy": "486", "no-answer": "487", "canceled": 
 Hook = Callable[[str], None]     # called with "hangup" or "redirect"
 
 
-class Switchboard:
+class Switchboard(AppRequests):
     """Twilio's side of every call in one simulation."""
 
     def __init__(
@@ -44,11 +44,12 @@ class Switchboard:
         clock: VirtualClock | RealClock | None = None,
         account_sid: str = "AC" + "5" * 32,
         *,
-        phones: Mapping[str, Phone] | None = None,
+        phones: Mapping[str, Phone | Mix] | None = None,
         delivery: Delivery = ON_TIME,
         seed: str = "standin",
         ring_delay: float = 1.0,
         play_seconds: float = 5.0,
+        words_per_second: float = 2.5,      # <Say>: about 150 words a minute, as text to speech
         recording_delay: float = 2.0,
         recording_base_url: str = "https://standin.invalid",
         empty_queue: Literal["end", "wait"] = "wait",
@@ -57,11 +58,13 @@ class Switchboard:
         self.clock = clock or VirtualClock()
         self.scheduler = Scheduler(self.clock)
         self.account_sid = account_sid
-        self.phones: dict[str, Phone] = dict(phones or {})
+        self.phones: dict[str, Phone | Mix] = dict(phones or {})
+        self.rng = random.Random(seed)     # noqa: S311 - a simulation, repeatable by seed
         self.courier = Courier(self.scheduler, delivery)
         self.sids = Sids(seed)
         self.ring_delay = ring_delay
         self.play_seconds = play_seconds
+        self.words_per_second = words_per_second
         self.recording_delay = recording_delay
         self.recording_base_url = recording_base_url.rstrip("/")
         self.empty_queue = empty_queue
@@ -74,6 +77,7 @@ class Switchboard:
         self.agents: dict[str, list[tuple[Leg, str | None]]] = {}   # waiting on empty queues
         self.messages: list[Message] = []
         self.recordings: list[Recording] = []
+        self.deleted_recordings: list[str] = []
         self.errors: list[HttpError] = []
         self.requests: list[tuple[datetime, str, str, dict[str, str], int]] = []
         from hotline.standin.twiml import Player  # the interpreter needs this class; built last
@@ -85,12 +89,20 @@ class Switchboard:
     def attach(self, target: Target) -> None:
         self.target = target
 
-    def phone(self, number: str, script: Phone) -> None:
+    def phone(self, number: str, script: Phone | Mix) -> None:
         """Give `number` a script; numbers without one ring out."""
         self.phones[number] = script
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def script(self, number: str) -> Phone:
+        """What the phone at `number` does this time it rings (rings out if unscripted)."""
+        found = self.phones.get(number, NO_SCRIPT)
+        if isinstance(found, Mix):
+            weights = [weight for weight, _ in found.choices]
+            return self.rng.choices([phone for _, phone in found.choices], weights)[0]
+        return found
 
     def log(self, leg: Leg | None, text: str, *numbers: str) -> None:
         self.transcript.log(
@@ -112,7 +124,7 @@ class Switchboard:
             raise CarrierError("Either a 'Url' or 'Twiml' must be provided.", 400, 21205)
         leg = self._new_leg(
             to=request.to, from_=request.from_, direction="outbound-api",
-            party=self.phones.get(request.to, NO_SCRIPT), timeout=float(request.timeout),
+            party=self.script(request.to), timeout=float(request.timeout),
         )
         leg.url, leg.method, leg.twiml = request.url, request.method, request.twiml
         leg.status_callback = request.status_callback
@@ -132,11 +144,8 @@ class Switchboard:
     ) -> CallState:
         leg = self._leg(sid)
         if status is not None:
-            if status not in ("completed", "canceled"):
-                raise CarrierError(f"Invalid status {status!r}.", 400, 21218)
-            ringing = leg.status in ("queued", "ringing")
-            if leg.live and (ringing or status == "completed"):
-                final = "canceled" if ringing else "completed"
+            final = status_after(leg.status, status)
+            if leg.live and final != leg.status:
                 self.log(leg, f"app stops {self.who(leg)}", leg.to)
                 self.scheduler.soon(lambda: self.end(leg, final))
                 state = leg.state()
@@ -152,6 +161,26 @@ class Switchboard:
         else:
             self.scheduler.soon(lambda: self.player.redirect(leg, url, method, twiml))
         return leg.state()
+
+    def list_messages(self, to: str, from_: str, since: datetime) -> list[MessageState]:
+        return [self._message_state(m) for m in self.messages
+                if m.to == to and m.from_ == from_ and m.sent >= since]
+
+    def recording_media(self, sid: str) -> bytes:
+        recording = self._recording(sid)
+        return silence_wav(recording.duration)
+
+    def delete_recording(self, sid: str) -> None:
+        recording = self._recording(sid)
+        self.recordings.remove(recording)
+        self.deleted_recordings.append(recording.sid)
+        self.log(None, f"app deletes recording {short(sid)}")
+
+    def _recording(self, sid: str) -> Recording:
+        for recording in self.recordings:
+            if recording.sid == sid:
+                return recording
+        raise CarrierError(f"The requested resource Recording {sid} was not found", 404, 20404)
 
     def create_message(self, request: MessageRequest) -> MessageState:
         if not request.to or not request.from_ or not request.body:
@@ -169,6 +198,9 @@ class Switchboard:
                     "MessageStatus": status, "SmsStatus": status, "ApiVersion": API_VERSION,
                 }
                 self.scheduler.after(delay, partial(self.notify, None, callback, params))
+        return self._message_state(message)
+
+    def _message_state(self, message: Message) -> MessageState:
         return MessageState(
             sid=message.sid, account_sid=self.account_sid, to=message.to,
             from_=message.from_, body=message.body, status="queued",
@@ -219,7 +251,7 @@ class Switchboard:
         """A `<Dial><Number>` leg (outbound-dial), rung now."""
         leg = self._new_leg(
             to=to, from_=from_, direction="outbound-dial",
-            party=self.phones.get(to, NO_SCRIPT), timeout=timeout, parent=parent,
+            party=self.script(to), timeout=timeout, parent=parent,
         )
         leg.url, leg.method = url, method
         leg.status_callback, leg.status_events = status_callback, status_events
@@ -289,6 +321,12 @@ class Switchboard:
                 self.scheduler.after(at, partial(self.player.press, leg, digits)))
         if party.hang_up_after is not None:
             leg.timers.append(self.scheduler.after(party.hang_up_after, lambda: self.hang_up(leg)))
+        if party.patience is not None:
+            leg.timers.append(self.scheduler.after(party.patience, lambda: self._gave_up(leg)))
+
+    def _gave_up(self, leg: Leg) -> None:
+        if not leg.bridged_with:
+            self.hang_up(leg)
 
     def hang_up(self, leg: Leg) -> None:
         """The party on `leg` puts the phone down."""
@@ -362,89 +400,3 @@ class Switchboard:
             mine(True)
         if theirs is not None:
             theirs(False)
-
-    # -- requests to the app -----------------------------------------------------------------
-
-    def params(self, leg: Leg) -> dict[str, str]:
-        """The parameters Twilio puts on every request about a call."""
-        params = {
-            "CallSid": leg.sid, "AccountSid": leg.account_sid, "From": leg.from_,
-            "To": leg.to, "Caller": leg.from_, "Called": leg.to,
-            "CallStatus": leg.status, "Direction": leg.direction, "ApiVersion": API_VERSION,
-        }
-        params.update(leg.extra)
-        if leg.machine_detection and leg.answered is not None:
-            params["AnsweredBy"] = "machine_start" if getattr(
-                leg.party, "machine", False) else "human"
-        return params
-
-    def status_callback(self, leg: Leg, event: str) -> None:
-        if not leg.status_callback or event not in leg.status_events:
-            return
-        params = self.params(leg)
-        params.update({
-            "SequenceNumber": str(leg.sequence), "Timestamp": format_datetime(self.now()),
-            "CallbackSource": "call-progress-events",
-        })
-        if event == "initiated":
-            params["CallStatus"] = "initiated"
-        if event == "completed":
-            state = leg.state()
-            params["CallDuration"] = str(state.duration or 0)
-            params["Duration"] = str(-(-(state.duration or 0) // 60))
-            params["SipResponseCode"] = SIP_CODES.get(leg.status, "200")
-        leg.sequence += 1
-        url, method = leg.status_callback, leg.status_callback_method
-
-        def send() -> None:
-            self.notify(leg, url, params, method)
-
-        self.courier.post(leg.sid, event, send, last=leg.status in ENDED)
-
-    def request(
-        self, leg: Leg | None, url: str, params: dict[str, str], method: str = "POST",
-    ) -> tuple[int, str]:
-        if self.target is None:
-            raise RuntimeError("no webhook target attached (make a Simulator first)")
-        answer = self.target.request(method, url, params)
-        self.requests.append((self.now(), method, url, dict(params), answer.status))
-        if not answer.ok:
-            self.error(leg, url, answer.status, answer.body[:200])
-        return answer.status, answer.body
-
-    def notify(
-        self, leg: Leg | None, url: str, params: dict[str, str], method: str = "POST",
-    ) -> None:
-        """A request whose answer is ignored (callbacks; actions after a hang-up)."""
-        self.request(leg, url, params, method)
-
-    def fetch(
-        self, leg: Leg, url: str, params: dict[str, str], method: str = "POST",
-    ) -> list[Element] | None:
-        """Request TwiML; None (error recorded) when the app's answer is unusable."""
-        status, body = self.request(leg, url, params, method)
-        if not 200 <= status < 300:
-            return None
-        return self.parse(leg, url, body)
-
-    def parse(self, leg: Leg, url: str, body: str) -> list[Element] | None:
-        try:
-            root = check_twiml(body)   # every element and attribute twilio-python knows
-        except TwimlError as exc:
-            self.error(leg, url, 200, f"bad TwiML: {exc}")
-            return None
-        if root.tag != "Response":
-            self.error(leg, url, 200, f"bad TwiML: root is <{root.tag}>")
-            return None
-        return list(root)
-
-    def error(self, leg: Leg | None, url: str, status: int, detail: str) -> None:
-        self.errors.append(HttpError(self.now(), leg.sid if leg else None, url, status, detail))
-        self.log(leg, f"app error: {url} answered {status or 'nothing'}: {detail[:80]}")
-
-    def application_error(self, leg: Leg) -> None:
-        """What Twilio does when the TwiML cannot be had: apologise and hang up."""
-        if not leg.live:
-            return
-        self.player.heard(leg, "We are sorry, an application error has occurred. Goodbye.")
-        self.end(leg, "completed" if leg.answered else "failed")

@@ -29,7 +29,8 @@ class Answer:
 
 
 class Target(Protocol):
-    public_url: str
+    @property
+    def public_url(self) -> str: ...
 
     def request(self, method: str, url: str, params: dict[str, str]) -> Answer: ...
 
@@ -37,6 +38,17 @@ class Target(Protocol):
 def resolve(base: str, ref: str) -> str:
     """A TwiML URL made absolute against the URL of the document that held it."""
     return urllib.parse.urljoin(base, ref.strip())
+
+
+def outside(public_url: str, url: str) -> Answer | None:
+    """A refusal for a URL that is not under the app's public URL (TwiML may name any URL:
+    the stand-in, and a drill, must send the token's signature nowhere else), else None."""
+    parts, base = urllib.parse.urlsplit(url), urllib.parse.urlsplit(public_url)
+    same_origin = (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+    path = base.path.rstrip("/")
+    if same_origin and (parts.path == path or parts.path.startswith(path + "/")):
+        return None
+    return Answer(0, f"not the app's public URL ({public_url}): {parts.scheme}://{parts.netloc}")
 
 
 def signed(auth_token: str, method: str, url: str, params: dict[str, str]) -> tuple[str, str]:
@@ -61,8 +73,9 @@ class WsgiTarget:
         self._client = Client(app)
 
     def request(self, method: str, url: str, params: dict[str, str]) -> Answer:
-        if not url.startswith(self.public_url + "/") and url != self.public_url:
-            return Answer(0, f"not the app's public URL ({self.public_url})")
+        refused = outside(self.public_url, url)
+        if refused is not None:
+            return refused
         full, signature = signed(self.auth_token, method, url, params)
         headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
         if method.upper() == "GET":
@@ -73,7 +86,7 @@ class WsgiTarget:
                 content_type="application/x-www-form-urlencoded",
             )
         try:
-            body = response.get_data(as_text=True)
+            body = response.get_data().decode("utf-8", "replace")   # TwiML, or media
         finally:
             response.close()
         return Answer(response.status_code, body, response.headers.get("Content-Type", ""))
@@ -88,8 +101,9 @@ class HttpTarget:
         self.timeout = timeout  # Twilio gives a webhook 15 s in all
 
     def request(self, method: str, url: str, params: dict[str, str]) -> Answer:
-        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-            return Answer(0, f"not an http(s) URL: {url}")
+        refused = outside(self.public_url, url)
+        if refused is not None:
+            return refused
         full, signature = signed(self.auth_token, method, url, params)
         headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
         data = None

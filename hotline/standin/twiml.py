@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from hotline.standin.switchboard import Switchboard
 
 FOREVER = float("inf")
-WORDS_PER_SECOND = 2.5           # about 150 words a minute, a text-to-speech pace
 RECORD_KEYS = "1234567890*#"
 
 
@@ -150,7 +149,7 @@ class Player:
     def duration(self, verb: Element) -> float:
         if verb.tag == "Say":
             words = len((verb.text or "").split())
-            return max(1.0, words / WORDS_PER_SECOND) * loops(verb)
+            return max(1.0, words / self.board.words_per_second) * loops(verb)
         if verb.tag == "Play":
             digits = verb.get("digits")
             if digits and not (verb.text or "").strip():
@@ -171,7 +170,13 @@ class Player:
         self.announce(leg, verb)
         self.after(leg, self.duration(verb))
 
-    play = say
+    def play(self, leg: Leg, verb: Element) -> None:
+        self.announce(leg, verb)
+        url = (verb.text or "").strip()
+        if url and not verb.get("digits"):
+            self.board.fetch_media(leg, self.resolve(leg, url))
+        self.after(leg, self.duration(verb))
+
     pause = say
 
     def redirect_verb(self, leg: Leg, verb: Element) -> None:

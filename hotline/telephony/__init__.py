@@ -8,11 +8,31 @@ REST API, or anything that speaks it, such as the stand-in's REST server) and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
 class TelephonyError(Exception):
-    """The network refused or could not carry out a request."""
+    """The network refused or could not carry out a request; `code` is Twilio's, if any."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+NOT_ANSWERED = frozenset({"queued", "initiated", "ringing"})
+
+
+def stop_status(current: str) -> str | None:
+    """The Status to POST to end a call now in `current`; None if it has ended already.
+
+    Twilio: "canceled" ends a call not yet answered (and leaves one in progress alone),
+    "completed" hangs up one in progress.
+    """
+    if current in ENDED:
+        return None
+    return "canceled" if current in NOT_ANSWERED else "completed"
 
 
 @dataclass(frozen=True)
@@ -42,4 +62,17 @@ class Telephony(Protocol):
 
     def send_sms(self, to: str, from_: str, body: str) -> str:
         """Send a text message; returns its MessageSid."""
+        ...
+
+    def find_sms(self, to: str, from_: str, since: datetime, body: str) -> str | None:
+        """The MessageSid of such a text sent since `since`, if there is one (after a crash:
+        was it sent before we could note it?)."""
+        ...
+
+    def recording_audio(self, recording_sid: str) -> bytes:
+        """A recording's audio (fetched with the account's credentials)."""
+        ...
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete a recording at the network (its media is gone for good)."""
         ...

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hotline.standin.carrier import CallRequest, Carrier, CarrierError, MessageRequest
-from hotline.telephony import OutboundCall, TelephonyError
+from hotline.telephony import OutboundCall, TelephonyError, stop_status
 
 
 class StandinTelephony:
@@ -20,27 +22,40 @@ class StandinTelephony:
         try:
             return self.carrier.create_call(request).sid
         except CarrierError as error:
-            raise TelephonyError(str(error)) from error
+            raise TelephonyError(str(error), error.code) from error
 
     def stop_call(self, call_sid: str) -> None:
         try:
-            state = self.carrier.fetch_call(call_sid)
-            # Twilio: "canceled" stops a call not yet answered, "completed" hangs one up.
-            if state.status in ("queued", "ringing"):
-                self.carrier.update_call(call_sid, status="canceled")
-            elif state.status == "in-progress":
-                self.carrier.update_call(call_sid, status="completed")
+            target = stop_status(self.carrier.fetch_call(call_sid).status)
+            if target is not None:
+                self.carrier.update_call(call_sid, status=target)
         except CarrierError as error:
-            raise TelephonyError(str(error)) from error
+            raise TelephonyError(str(error), error.code) from error
 
     def move_call(self, call_sid: str, url: str) -> None:
         try:
             self.carrier.update_call(call_sid, url=url, method="POST")
         except CarrierError as error:
-            raise TelephonyError(str(error)) from error
+            raise TelephonyError(str(error), error.code) from error
 
     def send_sms(self, to: str, from_: str, body: str) -> str:
         try:
             return self.carrier.create_message(MessageRequest(to=to, from_=from_, body=body)).sid
         except CarrierError as error:
-            raise TelephonyError(str(error)) from error
+            raise TelephonyError(str(error), error.code) from error
+
+    def find_sms(self, to: str, from_: str, since: datetime, body: str) -> str | None:
+        found = [m for m in self.carrier.list_messages(to, from_, since) if m.body == body]
+        return found[0].sid if found else None
+
+    def recording_audio(self, recording_sid: str) -> bytes:
+        try:
+            return self.carrier.recording_media(recording_sid)
+        except CarrierError as error:
+            raise TelephonyError(str(error), error.code) from error
+
+    def delete_recording(self, recording_sid: str) -> None:
+        try:
+            self.carrier.delete_recording(recording_sid)
+        except CarrierError as error:
+            raise TelephonyError(str(error), error.code) from error

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from hotline.telephony import OutboundCall, TelephonyError
+from hotline.telephony import ENDED, OutboundCall, TelephonyError, stop_status
 
 T = TypeVar("T")
 
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-NOT_ANSWERED = frozenset({"queued", "initiated", "ringing"})
 # A stop races the far end (answer, hang-up); each try re-reads the state first.
 STOP_ATTEMPTS = 3
 
@@ -44,6 +43,8 @@ class TwilioTelephony:
         # Calls and Messages both live on the `api` domain (api.twilio.com/2010-04-01).
         client.api.base_url = api_base_url.rstrip("/")
         self._client: Any = client
+        self._token = auth_token
+        self._timeout = timeout_seconds
         self.account_sid = account_sid
         self.api_base_url = api_base_url.rstrip("/")
 
@@ -69,11 +70,9 @@ class TwilioTelephony:
     def stop_call(self, call_sid: str) -> None:
         """End the call whatever its state; a call that has already ended is left alone."""
         for _ in range(STOP_ATTEMPTS):
-            status = self._status(call_sid)
-            if status in ENDED:
+            target = stop_status(self._status(call_sid))
+            if target is None:
                 return
-            # Twilio: "canceled" only ends a call not yet answered, "completed" one in progress.
-            target = "canceled" if status in NOT_ANSWERED else "completed"
             try:
                 updated = self._client.calls(call_sid).update(status=target)
             except TwilioRestException:
@@ -102,6 +101,34 @@ class TwilioTelephony:
         )
         return str(sent.sid)
 
+    def find_sms(self, to: str, from_: str, since: datetime, body: str) -> str | None:
+        """The MessageSid of such a text sent since `since`, if Twilio has one."""
+        found = _carry("list text messages", lambda: self._client.messages.list(
+            to=to, from_=from_, date_sent_after=since, limit=50))
+        return next((str(m.sid) for m in found if m.body == body), None)
+
+    def recording_audio(self, recording_sid: str) -> bytes:
+        """The recording's audio as WAV, with the account's credentials (basic auth)."""
+        import requests
+
+        url = (f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/"
+               f"{recording_sid}.wav")
+        try:
+            reply = requests.get(url, auth=(self.account_sid, self._token),
+                                 timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise TelephonyError(f"could not fetch recording {recording_sid}: {exc}") from exc
+        if reply.status_code != 200:
+            raise TelephonyError(f"could not fetch recording {recording_sid}: HTTP "
+                                 f"{reply.status_code}", 20404 if reply.status_code == 404
+                                 else None)
+        return reply.content
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete a recording at Twilio (its media is gone for good)."""
+        _carry(f"delete recording {recording_sid}",
+               lambda: self._client.recordings(recording_sid).delete())
+
     def _status(self, call_sid: str) -> str:
         fetched = _carry(f"fetch call {call_sid}", lambda: self._client.calls(call_sid).fetch())
         return str(fetched.status)
@@ -118,6 +145,7 @@ def _wrapped(action: str, exc: Exception) -> TelephonyError:
     if isinstance(exc, TwilioRestException):
         # str(exc) adds terminal colours when stderr is a tty; build the line ourselves.
         return TelephonyError(
-            f"could not {action}: HTTP {exc.status}, Twilio error {exc.code}: {exc.msg}"
+            f"could not {action}: HTTP {exc.status}, Twilio error {exc.code}: {exc.msg}",
+            exc.code if isinstance(exc.code, int) else None,
         )
     return TelephonyError(f"could not {action}: {type(exc).__name__}: {exc}")

@@ -17,13 +17,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from flask import Blueprint, Response, abort, request
+from sqlalchemy.orm import Session
 
-from hotline.app import app_runtime
-from hotline.calls import flow, legs, ringing, texts, urls
-from hotline.voice import forms, twiml
+from hotline.app import MAX_BODY_BYTES, app_runtime
+from hotline.calls import dialin, flow, legs, reach, ringing, texts, urls
+from hotline.calls.decisions import Connect, LegAnswer
+from hotline.runtime import Runtime
+from hotline.voice import forms, media, twiml
 from hotline.voice.signature import is_valid, signed_url
 
 log = logging.getLogger(__name__)
@@ -34,17 +37,26 @@ voice = Blueprint("voice", __name__)
 MAX_ID = 2**31 - 1
 
 View = Callable[..., Response | tuple[str, int]]
+D = TypeVar("D")
 
 
 def twilio_webhook(view: View) -> View:
-    """Refuse unsigned requests; turn malformed forms into 400 and unknown ids into 404."""
+    """Refuse unsigned requests; turn malformed forms into 400 and unknown ids into 404.
+
+    A request with no signature, or a body larger than any Twilio sends, is refused from
+    its headers alone: its body is never read, so junk cannot keep a worker thread busy.
+    """
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Response | tuple[str, int]:
         runtime = app_runtime()
+        signature = _refuse_unread()
+        form = request.form
+        if request.content_length is None and getattr(request.stream, "is_exhausted", False):
+            # A chunked body is read up to the limit only: one that reached it is too big.
+            _refuse(413, "a chunked body over the limit")
         url = signed_url(runtime.settings.app.public_url, request.environ)
-        signature = request.headers.get("X-Twilio-Signature")
-        if not is_valid(runtime.settings.auth_tokens, url, request.form, signature):
+        if not is_valid(runtime.settings.auth_tokens, url, form, signature):
             log.warning("refused %s %s: bad or missing X-Twilio-Signature", request.method,
                         request.path)
             abort(403, "signature does not verify")
@@ -60,6 +72,22 @@ def twilio_webhook(view: View) -> View:
             abort(404, "no such call")
 
     return checked
+
+
+def _refuse_unread() -> str:
+    """The request's signature, after refusing (403, 413) from its headers alone a request
+    with none or with a body too big: such a body is never read."""
+    signature = request.headers.get("X-Twilio-Signature")
+    if not signature:
+        _refuse(403, "bad or missing X-Twilio-Signature (none sent)")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        _refuse(413, f"a body of {(request.content_length or 0) // 1024} KB")
+    return signature
+
+
+def _refuse(code: int, why: str) -> NoReturn:
+    log.warning("refused %s %s: %s", request.method, request.path, why)
+    abort(code, "signature does not verify" if code == 403 else None)
 
 
 def _xml(body: str) -> Response:
@@ -94,114 +122,103 @@ def status() -> tuple[str, int]:
     runtime = app_runtime()
     event = forms.parse_status(request.form, runtime.clock())
     with runtime.transaction() as session:
-        known = flow.on_call_status(session, runtime, event)
-    if not known:
-        log.info("status callback for a call that is not ours: %s", event.call_sid)
+        leg = flow.on_call_status(session, runtime, event)
+        if leg is not None:         # a number's callback for one of our legs' calls
+            legs.on_leg_status(session, runtime, leg.id, event)
     return "", 204
 
 
-@voice.post("/voice/calls/<int:call_id>/hold")
-@twilio_webhook
-def hold(call_id: int) -> Response:
-    queue_time = forms.parse_queue_time(request.form)
+def _decide(decide: Callable[[Session, Runtime], D], render: Callable[[D], str]) -> Response:
+    """Run one domain function in the request's transaction and render its decision."""
     runtime = app_runtime()
     with runtime.transaction() as session:
-        decision = flow.on_hold(session, runtime, call_id, queue_time)
-    return _xml(twiml.hold(decision))
+        decision = decide(session, runtime)
+    return _xml(render(decision))
 
 
-@voice.post("/voice/calls/<int:call_id>/queue-exit")
+@voice.post(urls.HOLD)
+@twilio_webhook
+def hold(call_id: int) -> Response:
+    waited = forms.parse_queue_time(request.form)
+    return _decide(lambda s, rt: flow.on_hold(s, rt, call_id, _call_sid(), waited), twiml.hold)
+
+
+@voice.post(urls.QUEUE_EXIT)
 @twilio_webhook
 def queue_exit(call_id: int) -> Response:
     result = forms.parse_queue_result(request.form)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = flow.after_queue(session, runtime, call_id, result)
-    return _xml(twiml.after_queue(decision, _public()))
+    return _decide(lambda s, rt: flow.after_queue(s, rt, call_id, _call_sid(), result),
+                   lambda decision: twiml.after_queue(decision, _public()))
 
 
-@voice.post("/voice/calls/<int:call_id>/menu")
+@voice.post(urls.MENU)
 @twilio_webhook
 def menu(call_id: int) -> Response:
     digits = forms.parse_digits(request.form)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = flow.on_menu(session, runtime, call_id, digits)
-    return _xml(twiml.menu_choice(decision, _public()))
+    return _decide(lambda s, rt: flow.on_menu(s, rt, call_id, _call_sid(), digits),
+                   lambda decision: twiml.menu_choice(decision, _public()))
 
 
-@voice.post("/voice/calls/<int:call_id>/recorded")
+@voice.post(urls.RECORDED)
 @twilio_webhook
 def recorded(call_id: int) -> Response:
     recording = forms.parse_recording(request.form, completed=False)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = flow.on_recording(session, runtime, call_id, recording)
-    return _xml(twiml.goodbye(decision))
+    return _decide(lambda s, rt: flow.on_recording(s, rt, call_id, _call_sid(), recording),
+                   twiml.goodbye)
 
 
-@voice.post("/voice/calls/<int:call_id>/recording-status")
+@voice.post(urls.RECORDING_STATUS)
 @twilio_webhook
 def recording_status(call_id: int) -> tuple[str, int]:
     recording = forms.parse_recording(request.form, completed=True)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        flow.on_recording(session, runtime, call_id, recording)
+    _decide(lambda s, rt: flow.on_recording(s, rt, call_id, _call_sid(), recording),
+            twiml.goodbye)
     return "", 204
 
 
-@voice.post("/voice/calls/<int:call_id>/dialled")
+@voice.post(urls.DIALLED)
 @twilio_webhook
 def dialled(call_id: int) -> Response:
     result = forms.parse_dial(request.form)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = flow.on_dialled(session, runtime, call_id, result)
-    return _xml(twiml.dialled(decision, _public()))
+    return _decide(lambda s, rt: flow.on_dialled(s, rt, call_id, _call_sid(), result),
+                   lambda decision: twiml.dialled(decision, _public()))
 
 
-@voice.post("/voice/legs/<int:leg_id>/answer")
+@voice.post(urls.LEG_ANSWER)
 @twilio_webhook
 def leg_answer(leg_id: int) -> Response:
-    forms.parse_digits(request.form)        # checks the CallSid; no digits expected here
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = legs.on_leg_answered(session, runtime, leg_id)
-    return _leg_response(decision)
+    return _leg_response(lambda s, rt: legs.on_leg_answered(s, rt, leg_id, _call_sid()))
 
 
-@voice.post("/voice/legs/<int:leg_id>/accept")
+@voice.post(urls.LEG_ACCEPT)
 @twilio_webhook
 def leg_accept(leg_id: int) -> Response:
     digits = forms.parse_digits(request.form)
+    return _leg_response(lambda s, rt: legs.on_leg_digits(s, rt, leg_id, _call_sid(), digits))
+
+
+def _leg_response(decide: Callable[[Session, Runtime], LegAnswer]) -> Response:
     runtime = app_runtime()
     with runtime.transaction() as session:
-        decision = legs.on_leg_digits(session, runtime, leg_id, digits)
-    return _leg_response(decision)
-
-
-def _leg_response(decision: legs.LegAnswer) -> Response:
+        decision = decide(session, runtime)
     response = _xml(twiml.leg(decision, _public()))
-    if isinstance(decision, legs.Connect):
+    if isinstance(decision, Connect):
         # Stop the other phones as soon as the winner's TwiML is on its way; the STOP_LEGS
         # job does the same again in case this process dies first.
-        runtime = app_runtime()
         call_id, leg_id = decision.call_id, decision.leg_id
-        response.call_on_close(lambda: ringing.stop_legs(runtime, call_id, leg_id))
+        response.call_on_close(lambda: ringing.stop_legs(runtime, call_id, leg_id,
+                                                         strict=False))
     return response
 
 
-@voice.post("/voice/legs/<int:leg_id>/timeout")
+@voice.post(urls.LEG_TIMEOUT)
 @twilio_webhook
 def leg_timeout(leg_id: int) -> Response:
-    forms.parse_digits(request.form)
-    runtime = app_runtime()
-    with runtime.transaction() as session:
-        decision = legs.on_leg_silent(session, leg_id)
-    return _xml(twiml.leg(decision, _public()))
+    return _decide(lambda s, rt: legs.on_leg_silent(s, leg_id, _call_sid()),
+                   lambda decision: twiml.leg(decision, _public()))
 
 
-@voice.post("/voice/legs/<int:leg_id>/status")
+@voice.post(urls.LEG_STATUS)
 @twilio_webhook
 def leg_status(leg_id: int) -> tuple[str, int]:
     runtime = app_runtime()
@@ -211,8 +228,94 @@ def leg_status(leg_id: int) -> tuple[str, int]:
     return "", 204
 
 
-@voice.post("/voice/legs/<int:leg_id>/bridged")
+@voice.post(urls.LEG_BRIDGED)
 @twilio_webhook
 def leg_bridged(leg_id: int) -> Response:
-    forms.parse_digits(request.form)
-    return _xml(twiml.hangup())
+    talked = forms.parse_dial(request.form).answered
+    return _decide(lambda s, rt: legs.on_leg_bridged(s, leg_id, _call_sid(), talked),
+                   lambda decision: twiml.wrap_up(decision, _public()))
+
+
+@voice.post(urls.LEG_WRAP_UP)
+@twilio_webhook
+def leg_wrap_up(leg_id: int) -> Response:
+    digits = forms.parse_digits(request.form)
+    return _decide(lambda s, rt: legs.on_wrap_up(s, rt, leg_id, _call_sid(), digits),
+                   twiml.noted)
+
+
+@voice.post(urls.ATTEMPT_WAIT)
+@twilio_webhook
+def attempt_wait(call_id: int) -> Response:
+    forms.parse_queue_time(request.form)
+    return _decide(lambda s, rt: reach.on_volunteer_wait(s, call_id, _call_sid()),
+                   twiml.attempt_wait)
+
+
+@voice.post(urls.ATTEMPT_EXIT)
+@twilio_webhook
+def attempt_exit(call_id: int) -> Response:
+    result = forms.parse_queue_result(request.form)
+    return _decide(lambda s, rt: reach.on_volunteer_exit(s, rt, call_id, _call_sid(), result),
+                   lambda decision: twiml.attempt_exit(decision, _public()))
+
+
+@voice.post(urls.ATTEMPT_CALLER)
+@twilio_webhook
+def attempt_caller(call_id: int) -> Response:
+    return _decide(lambda s, rt: reach.on_caller_answered(s, call_id, _call_sid()),
+                   lambda decision: twiml.caller_screen(decision, _public()))
+
+
+@voice.post(urls.ATTEMPT_CALLER_CHOICE)
+@twilio_webhook
+def attempt_caller_choice(call_id: int) -> Response:
+    digits = forms.parse_digits(request.form)
+    return _decide(lambda s, rt: reach.on_caller_choice(s, rt, call_id, _call_sid(), digits),
+                   twiml.caller_choice)
+
+
+@voice.post(urls.ATTEMPT_CALLER_STATUS)
+@twilio_webhook
+def attempt_caller_status(call_id: int) -> tuple[str, int]:
+    runtime = app_runtime()
+    event = forms.parse_status(request.form, runtime.clock())
+    with runtime.transaction() as session:
+        reach.on_caller_status(session, runtime, call_id, event)
+    return "", 204
+
+
+def _call_sid() -> str:
+    return forms.call_sid(request.form)
+
+
+# -- a volunteer who called the line ---------------------------------------------------------
+
+
+def _dial_in(decision: dialin.DialIn) -> str:
+    runtime = app_runtime()
+    public, secret = runtime.settings.app.public_url, runtime.settings.app.secret_key
+    return twiml.dial_in(decision, public,
+                         lambda voicemail_id: media.audio_url(public, secret, voicemail_id))
+
+
+@voice.post(urls.VOLUNTEER_MENU)
+@twilio_webhook
+def volunteer_menu(call_id: int) -> Response:
+    return _decide(lambda s, rt: dialin.on_menu(s, call_id, _call_sid()), _dial_in)
+
+
+@voice.post(urls.VOLUNTEER_CHOICE)
+@twilio_webhook
+def volunteer_choice(call_id: int) -> Response:
+    digits = forms.parse_digits(request.form)
+    return _decide(lambda s, rt: dialin.on_choice(s, rt, call_id, _call_sid(), digits),
+                   _dial_in)
+
+
+@voice.post(urls.VOLUNTEER_MESSAGE)
+@twilio_webhook
+def volunteer_message(call_id: int, voicemail_id: int, number: int) -> Response:
+    digits = forms.parse_digits(request.form)
+    return _decide(lambda s, rt: dialin.on_message_choice(
+        s, rt, call_id, _call_sid(), voicemail_id, number, digits), _dial_in)

@@ -14,8 +14,9 @@ from hotline.app import create_app
 from hotline.jobs import ManualRunner
 from hotline.logs.contacts import ContactRow, contact_for
 from hotline.logs.models import Call, CallLeg
-from hotline.roster.models import Chapter, ChapterNumber, Shift, Volunteer
+from hotline.roster.models import Chapter, ChapterMember, ChapterNumber, Shift, Volunteer
 from hotline.runtime import Runtime
+from hotline.settings import Settings
 from hotline.standin.delivery import ON_TIME, Delivery
 from hotline.standin.phones import Phone
 from hotline.standin.simulator import Simulator
@@ -23,6 +24,27 @@ from hotline.standin.switchboard import Switchboard
 from hotline.standin.transport import WsgiTarget
 from hotline.telephony.standin import StandinTelephony
 from tests.conftest import TEST_AUTH_TOKEN, TEST_PUBLIC_URL, RuntimeFactory
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of what Twilio's docs leave open, as the stand-in's switches play it."""
+
+    name: str
+    options: Mapping[str, Any]
+
+
+# Every flow test runs under each reading (tests/flows/conftest.py): the app must not
+# depend on an answer Twilio's documentation does not give.
+READINGS = (
+    Reading("queue-waits", {"empty_queue": "wait", "enqueue_action_on_redirect": True}),
+    Reading("queue-ends", {"empty_queue": "end", "enqueue_action_on_redirect": True}),
+    Reading("no-action-on-redirect", {"empty_queue": "wait",
+                                      "enqueue_action_on_redirect": False}),
+    Reading("queue-ends-no-action", {"empty_queue": "end",
+                                     "enqueue_action_on_redirect": False}),
+)
+READING = READINGS[0]
 
 HOTLINE = "+16175550100"
 CALLER = "+16175550199"
@@ -35,9 +57,11 @@ def seed_chapter(
     *,
     slug: str = "boston-grief",
     number: str = HOTLINE,
+    coordinators: Sequence[str] = (),
     **settings: Any,
 ) -> dict[str, int]:
-    """A chapter on `number` with volunteers on call all week at the given tiers; phone -> id."""
+    """A chapter on `number` with volunteers on call all week at the given tiers, and
+    `coordinators` (members, with no shift unless a tier names them too); phone -> id."""
     ids: dict[str, int] = {}
     with runtime.transaction() as session:
         chapter = Chapter(slug=slug, name="Boston Bereavement Line",
@@ -55,6 +79,15 @@ def seed_chapter(
                 ids[phone] = volunteer.id
                 session.add(Shift(chapter_id=chapter.id, volunteer_id=volunteer.id,
                                   days=EVERY_DAY, start="00:00", end="00:00", tier=tier))
+        for phone in coordinators:
+            volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+            if volunteer is None:
+                volunteer = Volunteer(name=f"Coordinator {phone[-4:]}", phone=phone)
+                session.add(volunteer)
+                session.flush()
+            ids[phone] = volunteer.id
+            session.add(ChapterMember(chapter_id=chapter.id, volunteer_id=volunteer.id,
+                                      coordinator=True))
     return ids
 
 
@@ -91,13 +124,14 @@ def hotline(
     jobs: Any = None,
     run_jobs: bool = True,
     seed: str = "standin",
+    settings: Settings | None = None,
 ) -> Hotline:
     """The app on a virtual-clock switchboard; due jobs run whenever simulated time moves."""
-    board = Switchboard(phones=dict(phones or {}), delivery=delivery, empty_queue="wait",
-                        seed=seed)
+    board = Switchboard(phones=dict(phones or {}), delivery=delivery, seed=seed,
+                        **READING.options)
     runner = ManualRunner(board.now)
     runtime = make_runtime(telephony=StandinTelephony(board), clock=board.now,
-                           jobs=jobs if jobs is not None else runner)
+                           jobs=jobs if jobs is not None else runner, settings_=settings)
     app = create_app(runtime=runtime)
     sim = Simulator(WsgiTarget(app, TEST_PUBLIC_URL, TEST_AUTH_TOKEN), board,
                     voice_url=f"{TEST_PUBLIC_URL}/voice/incoming")
@@ -105,7 +139,7 @@ def hotline(
         def run_jobs_due(now: datetime) -> None:
             runner.run_due(now)
 
-        sim.on_advance(run_jobs_due)
+        sim.on_advance(run_jobs_due, next_due=runner.next_due)
     return Hotline(runtime, app, board, sim, runner)
 
 

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select, text
 
-from hotline.jobs import ManualRunner, RQRunner
+from hotline.jobs import Job, ManualRunner
 from hotline.logs.contacts import list_contacts
 from hotline.logs.models import Call, CallLeg, LegOutcome, Outcome
 from hotline.roster.models import Chapter
+from hotline.rqjobs import RQRunner
+from hotline.runtime import Runtime
 from hotline.standin.delivery import Delivery
 from hotline.standin.phones import (
     answers,
@@ -39,14 +41,20 @@ def test_sequential_rings_least_recently_offered_first(make_runtime: RuntimeFact
         session.add(past)
         session.flush()
         for phone, hours in ((ANN, 1), (CAT, 2)):
-            session.add(CallLeg(call_id=past.id, volunteer_id=ids[phone], wave=0,
+            session.add(CallLeg(call_id=past.id, volunteer_id=ids[phone],
                                 status="completed", engaged=None, outcome="no_answer",
                                 created_at=now - timedelta(hours=hours)))
     report = line.sim.call(CALLER, HOTLINE, caller=leaves_voicemail(5),
                            status_callback=status_url())
-    assert [leg.to for leg in report.legs] == [BOB, CAT, ANN]
+    assert [leg.to for leg in report.legs[:3]] == [BOB, CAT, ANN]
     starts = [line.board.legs[leg.sid].created for leg in report.legs]
     assert starts == sorted(starts) and starts[0] < starts[1] < starts[2]   # one at a time
+    # While the caller waits, phones that rang out ring again, still one at a time and in
+    # the same order (each is now the least recently offered in turn).
+    assert [leg.to for leg in report.legs[3:6]] == [BOB, CAT, ANN]
+    ends = [line.board.legs[leg.sid].ended for leg in report.legs]
+    assert all(ends[i] is not None and ends[i] <= starts[i + 1]  # type: ignore[operator]
+               for i in range(len(starts) - 1))
     assert line.contact(report.sid).outcome is Outcome.VOICEMAIL
 
 
@@ -88,8 +96,11 @@ def test_redis_down_call_still_answered_and_recorded(
     class Late:
         """The fallback runner is the harness's own, made after the runtime."""
 
-        def submit(self, job: object) -> None:
-            holder[0].submit(job)  # type: ignore[arg-type]
+        def submit(self, job: Job, runtime: Runtime) -> None:
+            holder[0].submit(job, runtime)
+
+        def wakes_by_notify(self) -> bool:
+            return False
 
     runner = RQRunner("redis://127.0.0.1:1/0", "hotline", fallback=Late())
     line = hotline(make_runtime, {ANN: answers(after=3)}, jobs=runner)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from hotline.bans import add_ban
 from hotline.logs.models import CallbackRequest, LegOutcome, Outcome, Voicemail
+from hotline.settings import Settings, with_overrides
 from hotline.standin.phones import (
     answers,
     declines,
@@ -38,12 +39,34 @@ def test_everyone_declines_or_rings_out_caller_leaves_voicemail(
     assert len(report.recordings) == 1
     row = line.contact(report.sid)
     assert row.outcome is Outcome.VOICEMAIL
-    assert [leg.outcome for leg in row.legs] == [
+    assert [leg.outcome for leg in row.legs[:3]] == [
         LegOutcome.DECLINED, LegOutcome.NO_ANSWER, LegOutcome.DECLINED]
+    # Bob only stepped away from his phone: while the caller waits, it rings for them again;
+    # Ann and Cat said no and are not asked twice.
+    again = row.legs[3:]
+    assert again and {leg.volunteer for leg in again} == {"Volunteer 0112"}
+    assert report.leg(BOB).status in ("no-answer", "canceled")
     with line.runtime.sessions() as session:
         (message,) = session.scalars(select(Voicemail)).all()
         assert message.recording_sid == report.recordings[0].sid
         assert message.status == "completed" and message.duration_seconds >= 15
+
+
+def test_everyone_declines_caller_is_offered_voicemail_at_once(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = hotline(make_runtime, {ANN: declines(after=2), BOB: declines(after=3),
+                                  CAT: declines(after=2)})
+    seed_chapter(line.runtime, {1: [ANN, BOB], 2: [CAT]}, max_wait_seconds=300)
+    report = line.sim.call(CALLER, HOTLINE, caller=leaves_voicemail(5),
+                           status_callback=status_url())
+    # Nobody left who could take the call: the menu comes long before the maximum wait
+    # (greeting, three short screens, a 5-second message).
+    assert any("leave your message" in text for text in report.heard)
+    assert report.duration < 60
+    row = line.contact(report.sid)
+    assert row.outcome is Outcome.VOICEMAIL
+    assert [leg.outcome for leg in row.legs] == [LegOutcome.DECLINED] * 3
 
 
 def test_maximum_wait_sends_caller_to_voicemail(make_runtime: RuntimeFactory) -> None:
@@ -97,12 +120,16 @@ def test_nobody_on_the_rota(make_runtime: RuntimeFactory) -> None:
     assert row.outcome is Outcome.NO_ONE_ON_CALL and row.legs == ()
 
 
-def test_nobody_on_the_rota_message_left(make_runtime: RuntimeFactory) -> None:
-    line = hotline(make_runtime)
+def test_nobody_on_the_rota_message_left(
+    make_runtime: RuntimeFactory, settings: Settings
+) -> None:
+    line = hotline(make_runtime, settings=with_overrides(
+        settings, calls={"emergency_message": "In a crisis, please call"}))
     seed_chapter(line.runtime, {}, emergency_line="+18005551234")
     report = line.sim.call(CALLER, HOTLINE, caller=leaves_voicemail(8),
                            status_callback=status_url())
-    assert "1 8 0 0 5 5 5 1 2 3 4" in " ".join(report.heard)   # the chapter's own line
+    # The chapter's own line, after the configured words.
+    assert "In a crisis, please call 1 8 0 0 5 5 5 1 2 3 4." in " ".join(report.heard)
     assert line.contact(report.sid).outcome is Outcome.VOICEMAIL
 
 

@@ -11,14 +11,16 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from hotline.db import make_engine
+from hotline.logs.lifecycle import set_outcome
 from hotline.logs.models import Call, Outcome
-from hotline.logs.records import open_call, record_leg_intent, set_outcome
+from hotline.logs.records import offer, open_call
 from hotline.models import Chapter, Volunteer
+from hotline.phone import E164
 from hotline.privacy import Privacy
 from tests.test_cli import run
 
 KEY = "export-privacy-key-0123456789"
-CALLER = "+16175550987"
+CALLER = E164("+16175550987")
 
 
 def seed(url: str) -> None:
@@ -35,7 +37,7 @@ def seed(url: str) -> None:
                             caller=CALLER, started_at=start, chapter_id=chapter.id)
         call = s.get(Call, call_id)
         assert call is not None
-        record_leg_intent(s, call, ann.id, ann.name, 0, start)
+        offer(s, call, ann.id, ann.name, start)
         set_outcome(s, call, Outcome.VOICEMAIL)
         open_call(s, privacy, call_sid="CA" + "2" * 32, to_number="+13125550100",
                     caller=None, started_at=start + timedelta(days=2), chapter_id=other.id,

@@ -69,7 +69,7 @@ def test_a_retried_webhook_is_not_left_twice(runtime: Runtime) -> None:
 
 def test_claims_take_the_oldest_first_up_to_the_limit(runtime: Runtime) -> None:
     seed_chapter(runtime, {1: ["+16175550111"]})
-    ids = [open_one(runtime, n) for n in range(1, 6)]
+    ids = [open_one(runtime, n, caller=f"+1617555{n:04d}") for n in range(1, 6)]
     assert runtime.atomic.run(lambda conn: claim_awaiting(conn, limit=2)) == ids[:2]
     assert runtime.atomic.run(claim_awaiting) == ids[2:]
 
@@ -83,7 +83,7 @@ def test_dispatchers_racing_never_take_the_same_call(clean_database_url: str) ->
     engine = make_engine(clean_database_url)
     privacy = Privacy("race-key-0123456789")
     with Session(engine) as s, s.begin():
-        chapter = Chapter(slug="b", name="B", timezone="UTC")
+        chapter = Chapter(slug="b", name="B", timezone="UTC", max_holding=1000)
         s.add(chapter)
         s.flush()
         s.add(ChapterNumber(number=HOTLINE, chapter_id=chapter.id))
@@ -91,8 +91,8 @@ def test_dispatchers_racing_never_take_the_same_call(clean_database_url: str) ->
 
     def open_call(n: int) -> None:
         atomic.run(lambda conn: open_incoming(
-            conn, privacy, call_sid=sid(n), to_number=HOTLINE, caller=CALLER, started_at=AT,
-            for_workers=True))
+            conn, privacy, call_sid=sid(n), to_number=HOTLINE, caller=f"+1617555{n:04d}",
+            started_at=AT, for_workers=True))
 
     for n in range(200):
         open_call(n)
@@ -116,3 +116,28 @@ def test_dispatchers_racing_never_take_the_same_call(clean_database_url: str) ->
     finally:
         atomic.dispose()
         engine.dispose()
+
+
+def test_the_sweep_rings_a_call_whose_notification_was_lost(runtime: Runtime) -> None:
+    """The listener claims only when notified; the sweep is the net under a lost NOTIFY."""
+    from hotline.jobs import DISPATCH_CALLS, ManualRunner
+    from hotline.work.sweeps import sweep
+    from tests.conftest import RecordingTelephony
+
+    seed_chapter(runtime, {1: ["+16175550111"]})
+    call_id = open_one(runtime, 1)                       # left for the workers, unnoticed
+    runner = runtime.jobs
+    assert isinstance(runner, ManualRunner)
+
+    def dispatches() -> list[tuple[object, ...]]:
+        return [job.args for job in runner.pending() if job.name == DISPATCH_CALLS]
+
+    sweep(runtime)
+    assert awaiting(runtime)[sid(1)] is False
+    assert dispatches() == [(call_id,)]
+    runner.run_due()
+    telephony = runtime.telephony
+    assert isinstance(telephony, RecordingTelephony)
+    assert [call.to for call in telephony.placed] == ["+16175550111"]
+    sweep(runtime)
+    assert dispatches() == []                            # claimed once

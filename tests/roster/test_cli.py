@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "hotline" / "sample" / "rota.toml"
 
 
-def run(url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(url: str, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    environ.update(PYTHONPATH=str(ROOT), HOTLINE_DATABASE_URL=url)
+    environ.update(PYTHONPATH=str(ROOT), HOTLINE_DATABASE_URL=url, **env)
     return subprocess.run(  # noqa: S603 - our own command, fixed arguments
         [sys.executable, "-m", "hotline", *args],
         cwd=cwd,
@@ -248,3 +248,15 @@ def test_import_of_a_file_that_is_not_utf8_names_the_line(
     assert result.returncode != 0
     assert f"{bad}:7: not UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_times_without_an_offset_are_read_in_app_timezone(
+    clean_database_url: str, tmp_path: Path
+) -> None:
+    run(clean_database_url, "rota", "import", str(SAMPLE), cwd=tmp_path)
+    result = run(clean_database_url, "rota", "unavailable", "+13125550111", "--start",
+                 "2026-03-10T09:00", "--end", "2026-03-10T17:00", cwd=tmp_path,
+                 HOTLINE_APP_TIMEZONE="America/New_York")
+    assert result.returncode == 0, result.stderr
+    # 09:00 in New York on 10 March 2026 (daylight time, UTC-4) is 13:00 UTC.
+    assert "2026-03-10T13:00:00Z to 2026-03-10T21:00:00Z" in result.stdout

@@ -112,3 +112,21 @@ def test_revoked_and_unknown_tokens_are_404(make_runtime: RuntimeFactory) -> Non
         revoke_feed(session, feed.id, now=NOW)
     assert fetch(runtime, token)[0] == 404
     assert fetch(runtime, "not-a-token")[0] == 404
+
+
+def test_a_deactivated_volunteers_feed_stops_answering(make_runtime: RuntimeFactory) -> None:
+    from hotline.roster.people import update_volunteer
+
+    runtime = setup(make_runtime)
+    with runtime.transaction() as session:
+        ann = volunteer_by_phone(session, "+16175550111")
+        _feed, token = create_feed(session, now=NOW, volunteer=ann)
+    assert fetch(runtime, token)[0] == 200
+    with runtime.transaction() as session:
+        update_volunteer(session, volunteer_by_phone(session, "+16175550111"), now=NOW,
+                         active=False)
+    assert fetch(runtime, token)[0] == 404
+    with runtime.transaction() as session:
+        update_volunteer(session, volunteer_by_phone(session, "+16175550111"), now=NOW,
+                         active=True)
+    assert fetch(runtime, token)[0] == 200

@@ -1,8 +1,8 @@
 """Test fake: an in-memory `Carrier` that records every request it is given.
 
-It keeps call states and applies only the state rules the REST tests need
-(cancel stops a ringing call, complete stops an answered one, an ended call
-cannot be moved). The real switchboard lives in `hotline.standin.switchboard`.
+It keeps call states and applies the network's rule for a status update
+(`hotline.standin.carrier.status_after`, as the switchboard does); an ended call cannot
+be moved to new TwiML. The real switchboard lives in `hotline.standin.switchboard`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from hotline.standin.calls import ENDED
 from hotline.standin.carrier import (
     CallRequest,
     CallState,
     CarrierError,
     MessageRequest,
     MessageState,
+    status_after,
 )
 
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 EPOCH = datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
 
 
@@ -95,14 +96,15 @@ class FakeCarrier:
             if sid not in self.calls:
                 raise CarrierError(f"The requested resource Call {sid} was not found", 404, 20404)
             state = self.calls[sid]
-            if state.status in ENDED:
-                raise CarrierError("Call is not in-progress. Cannot redirect.", 400, 21220)
-            if status == "canceled" and self.answer_before_cancel:
+            if status is None:
+                if state.status in ENDED:
+                    raise CarrierError("Call is not in-progress. Cannot redirect.", 400, 21220)
+                return state
+            if status == "canceled" and self.answer_before_cancel and state.status not in ENDED:
                 state = self._moved(state, "in-progress")
-            if status == "canceled" and state.status in ("queued", "ringing"):
-                state = self._moved(state, "canceled")
-            elif status == "completed":
-                state = self._moved(state, "completed")
+            final = status_after(state.status, status)
+            if final != state.status:
+                state = self._moved(state, final)
             self.calls[sid] = state
             return state
 

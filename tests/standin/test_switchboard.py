@@ -87,3 +87,29 @@ def test_transcript_masks_a_number_on_lines_that_did_not_declare_it() -> None:
     text = transcript.render(mask=lambda n: "***" + n[-4:])
     assert "+15551230000" not in text
     assert text.splitlines()[1].endswith("no caller ***0000")
+
+
+def test_a_mixed_phone_varies_by_call_and_repeats_by_seed() -> None:
+    from hotline.standin.phones import Mix, answers, rings_out
+
+    mix = Mix(((0.5, answers(after=2)), (0.5, rings_out())))
+    one, two = Switchboard(phones={"+1": mix}, seed="s"), Switchboard(phones={"+1": mix}, seed="s")
+    drawn = [one.script("+1").pickup for _ in range(40)]
+    assert drawn == [two.script("+1").pickup for _ in range(40)]
+    assert set(drawn) == {"answer", "no-answer"}
+
+
+def test_a_patient_caller_hangs_up_only_if_nobody_was_bridged() -> None:
+    from hotline.standin.phones import listens
+
+    board = Switchboard()
+    waiting, talking = (board._new_leg(to="+2", from_="+1", direction="inbound",
+                                       party=listens(patience=5)) for _ in range(2))
+    talking.bridged_with.append(("CA" + "0" * 32, board.now(), None))
+    for leg in (waiting, talking):
+        leg.status = "in-progress"
+        board.start_party(leg)
+    while board.scheduler.step():   # both patience timers fire
+        pass
+    assert not waiting.live and waiting.status == "canceled"
+    assert talking.live

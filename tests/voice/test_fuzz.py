@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline.app import create_app
+from hotline.jobs import ManualRunner
 from hotline.logs.models import Call, CallLeg
 from hotline.runtime import Runtime
 from tests.conftest import RecordingTelephony, RuntimeFactory
 from tests.flows.harness import seed_chapter
 from tests.voice.test_webhooks import post
-from workers.calls import ring_wave
 
 ROUTES = [
     "/voice/incoming", "/voice/status", "/sms/incoming",
@@ -51,8 +51,9 @@ def app(make_runtime: RuntimeFactory) -> Flask:
     seed_chapter(runtime, {1: ["+16175550111"]})
     app = create_app(runtime=runtime)
     assert post(app, "/voice/incoming", {**GOOD, "CallSid": LIVE}).status_code == 200
-    (job,) = runtime.jobs.pending()  # type: ignore[attr-defined]
-    ring_wave(*job.args)
+    runner = runtime.jobs
+    assert isinstance(runner, ManualRunner)
+    runner.run_due()                          # dispatch the call: one leg rings
     with runtime.sessions() as session:
         ids.extend([session.scalars(select(Call.id)).one(),
                     session.scalars(select(CallLeg.id)).one()])

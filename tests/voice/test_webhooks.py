@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -10,8 +12,9 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from hotline.app import create_app
+from hotline.jobs import ManualRunner
 from hotline.runtime import Runtime
-from hotline.settings import with_overrides
+from hotline.settings import Settings, with_overrides
 from tests.conftest import TEST_AUTH_TOKEN, TEST_PUBLIC_URL, RecordingTelephony, RuntimeFactory
 from tests.flows.harness import CALLER, HOTLINE, seed_chapter
 
@@ -20,10 +23,9 @@ ANN = "+16175550111"
 
 
 @pytest.fixture
-def rt(make_runtime: RuntimeFactory) -> Runtime:
-    runtime = make_runtime(telephony=RecordingTelephony())
-    runtime.settings = with_overrides(
-        runtime.settings, twilio={"auth_token_secondary": "old-token-abcdef0123456789"})
+def rt(make_runtime: RuntimeFactory, settings: Settings) -> Runtime:
+    runtime = make_runtime(telephony=RecordingTelephony(), settings_=with_overrides(
+        settings, twilio={"auth_token_secondary": "old-token-abcdef0123456789"}))
     seed_chapter(runtime, {1: [ANN]})
     return runtime
 
@@ -101,9 +103,8 @@ def test_refusal_is_logged(app: Flask, caplog: pytest.LogCaptureFixture) -> None
     assert "bad or missing X-Twilio-Signature" in caplog.text
 
 
-def test_no_tokens_fails_closed(make_runtime: RuntimeFactory) -> None:
-    runtime = make_runtime()
-    runtime.settings = with_overrides(runtime.settings, twilio={"auth_token": ""})
+def test_no_tokens_fails_closed(make_runtime: RuntimeFactory, settings: Settings) -> None:
+    runtime = make_runtime(settings_=with_overrides(settings, twilio={"auth_token": ""}))
     app = create_app(runtime=runtime)
     assert post(app, "/voice/incoming", incoming_form(), token="").status_code == 403
 
@@ -156,17 +157,17 @@ def test_withheld_number_is_recorded_as_anonymous(app: Flask, rt: Runtime) -> No
 
 
 def test_leg_screen_and_claim_over_webhooks(app: Flask, rt: Runtime) -> None:
-    from workers.calls import ring_wave
-
     post(app, "/voice/incoming", incoming_form())
-    job = rt.jobs.pending()[0]  # type: ignore[attr-defined]
-    ring_wave(*job.args)
+    assert isinstance(rt.jobs, ManualRunner)
+    rt.jobs.run_due()                            # dispatch, then ring the one volunteer
     telephony = rt.telephony
     assert isinstance(telephony, RecordingTelephony)
     (placed,) = telephony.placed
     assert placed.to == ANN and placed.from_ == HOTLINE
     answer_path = placed.url.removeprefix(TEST_PUBLIC_URL)
-    leg_sid = "CA" + "b" * 32
+    (leg_sid,) = telephony.returned
+    # Another call's SID cannot answer this leg (a signed request steering the wrong call).
+    assert post(app, answer_path, {"CallSid": "CA" + "b" * 32}).status_code == 404
     screen = parse(post(app, answer_path, {"CallSid": leg_sid}).data)
     gather = screen.find("Gather")
     assert gather is not None and gather.get("numDigits") == "1"
@@ -185,6 +186,16 @@ def test_incoming_reads_one_row_and_writes_one(app: Flask, rt: Runtime) -> None:
     PostgreSQL reads the line and writes the call in one statement (one round trip);
     SQLite, which cannot write inside a CTE, in two.
     """
+    with statements_run(rt) as statements:
+        response = post(app, "/voice/incoming", incoming_form(CallSid="CA" + "b" * 32))
+    assert response.status_code == 200
+    assert parse(response.data).find("Enqueue") is not None
+    assert statements == one_statement(rt)
+
+
+@contextmanager
+def statements_run(runtime: Runtime) -> Iterator[list[str]]:
+    """The first word of each statement sent to the database meanwhile (no savepoints)."""
     from sqlalchemy import event
 
     statements: list[str] = []
@@ -193,13 +204,34 @@ def test_incoming_reads_one_row_and_writes_one(app: Flask, rt: Runtime) -> None:
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN")):
             statements.append(statement.split()[0].upper())
 
-    engine = rt.sessions.kw["bind"].engine
+    engine = runtime.sessions.kw["bind"].engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        response = post(app, "/voice/incoming", incoming_form(CallSid="CA" + "b" * 32))
+        yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    assert parse(response.data).find("Enqueue") is not None
-    one_statement = engine.dialect.name == "postgresql"
-    assert statements == (["WITH"] if one_statement else ["SELECT", "INSERT"])
+
+
+def one_statement(runtime: Runtime) -> list[str]:
+    """What opening an incoming call sends: one statement on PostgreSQL; SQLite, which
+    cannot write inside a CTE, a read and a write."""
+    postgres = runtime.sessions.kw["bind"].engine.dialect.name == "postgresql"
+    return ["WITH"] if postgres else ["SELECT", "INSERT"]
+
+
+def test_every_url_the_app_hands_out_is_one_of_its_routes(app: Flask) -> None:
+    from hotline.calls import urls
+
+    patterns = {value for name, value in vars(urls).items()
+                if name.isupper() and isinstance(value, str) and value.startswith("/")}
+    rules = {rule.rule: rule for rule in app.url_map.iter_rules()
+             if rule.rule.startswith(("/voice", "/sms"))}
+    assert patterns == set(rules)
+    adapter = app.url_map.bind("hotline.test")
+    parts = {"call_id": 7, "leg_id": 9, "voicemail_id": 11, "number": 2, "token": "t0k"}
+    for pattern in patterns:
+        built = urls.path(pattern, **parts)
+        method = "POST" if "POST" in (rules[pattern].methods or ()) else "GET"
+        endpoint, args = adapter.match(built, method=method)
+        assert built.startswith("/") and set(args.values()) <= set(parts.values()), (
+            pattern, endpoint)

@@ -1,0 +1,1 @@
+"""Web accounts: users and their roles per chapter, passwords, sign-in and sessions."""

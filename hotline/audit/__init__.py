@@ -1,0 +1,1 @@
+"""The audit log: every change from the web or the CLI, append-only and hash-chained."""

@@ -1,0 +1,258 @@
+"""Editing the rota one rule at a time (the web app's way), versioned like the rota file import.
+
+A change never rewrites the past: a rule that has started is closed at `now` and its new
+version opens there; one that has not started yet is replaced outright. History up to `now`
+is frozen first (hotline.roster.history). Times are checked as the file's are, and a weekly
+shift that would overlap another of the same volunteer's in the chapter is refused with what
+to change. The caller commits; the rota file import closes rules through `close_version` too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hotline.roster import models
+from hotline.roster.changes import RotaChangeError
+from hotline.roster.history import freeze_until
+from hotline.roster.localtime import as_utc
+from hotline.roster.rules import RotationUnit, Tier, Weekday
+from hotline.roster.store import format_days, parse_days
+
+_WEEK = 7 * 24 * 60
+
+
+def close_version(session: Session, row: models.Shift | models.Rotation, now: datetime) -> None:
+    """End a rule at `now`: cut a started one short, delete one that has not started."""
+    if row.valid_from is not None and as_utc(row.valid_from) >= now:
+        session.delete(row)
+    else:
+        row.valid_until = now
+
+
+def _next_version(
+    session: Session,
+    chapter: models.Chapter,
+    replacing: models.Shift | models.Rotation | None,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """Freeze history, close the version being replaced, and give the new one's validity."""
+    if replacing is not None and replacing.valid_until is not None:
+        if as_utc(replacing.valid_until) <= now:
+            raise RotaChangeError("that rule has already ended: add a new one instead")
+    freeze_until(session, chapter.id, now)
+    if replacing is None:
+        return now, None
+    valid_from: datetime | None = now
+    if replacing.valid_from is not None and as_utc(replacing.valid_from) > now:
+        valid_from = replacing.valid_from
+    valid_until = replacing.valid_until
+    close_version(session, replacing, now)
+    return valid_from, valid_until
+
+
+def withdraw_override(session: Session, row: models.Override, now: datetime) -> None:
+    """End an override at `now`: cut a started one short, delete one that has not started."""
+    if as_utc(row.start) >= now:
+        session.delete(row)
+    else:
+        row.end = now
+
+
+def live_shifts(session: Session, chapter_id: int, now: datetime) -> Sequence[models.Shift]:
+    """The chapter's shift versions in force at `now` or later, by start day and time."""
+    return session.scalars(
+        select(models.Shift)
+        .where(models.Shift.chapter_id == chapter_id,
+               or_(models.Shift.valid_until.is_(None), models.Shift.valid_until > now))
+        .order_by(models.Shift.tier, models.Shift.start, models.Shift.id)
+    ).all()
+
+
+def live_rotations(session: Session, chapter_id: int, now: datetime) -> Sequence[models.Rotation]:
+    return session.scalars(
+        select(models.Rotation)
+        .where(models.Rotation.chapter_id == chapter_id,
+               or_(models.Rotation.valid_until.is_(None), models.Rotation.valid_until > now))
+        .order_by(models.Rotation.tier, models.Rotation.id)
+    ).all()
+
+
+def weekly_minutes(days: frozenset[Weekday], start: time, end: time) -> list[tuple[int, int]]:
+    """Minutes of the week [from, to) the wall hours cover; `to` may pass the week's end."""
+    begin = start.hour * 60 + start.minute
+    length = (end.hour * 60 + end.minute - begin) % (24 * 60) or 24 * 60
+    return [(day.number * 24 * 60 + begin, day.number * 24 * 60 + begin + length)
+            for day in sorted(days, key=lambda d: d.number)]
+
+
+def weekly_overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """True when two sets of week minutes share a minute (Sunday night wraps into Monday)."""
+    for a_start, a_end in a:
+        for b_start, b_end in b:
+            for shift in (-_WEEK, 0, _WEEK):
+                if a_start < b_end + shift and b_start + shift < a_end:
+                    return True
+    return False
+
+
+def shift_summary(row: models.Shift) -> dict[str, Any]:
+    """What the audit log keeps of a shift version."""
+    return {"id": row.id, "volunteer_id": row.volunteer_id, "days": row.days, "start": row.start,
+            "end": row.end, "tier": row.tier, "valid_from": row.valid_from,
+            "valid_until": row.valid_until}
+
+
+def add_shift(
+    session: Session,
+    chapter: models.Chapter,
+    volunteer: models.Volunteer,
+    days: frozenset[Weekday],
+    start: time,
+    end: time,
+    tier: Tier,
+    *,
+    now: datetime,
+    replacing: models.Shift | None = None,
+) -> models.Shift:
+    """A new weekly shift from `now` (or the version after `replacing`, which is closed)."""
+    now = as_utc(now, "now")
+    _check_shift(session, chapter, volunteer, days, start, end, now, replacing)
+    valid_from, valid_until = _next_version(session, chapter, replacing, now)
+    row = models.Shift(
+        chapter_id=chapter.id, volunteer_id=volunteer.id, days=format_days(days),
+        start=start.strftime("%H:%M"), end=end.strftime("%H:%M"), tier=int(tier),
+        valid_from=valid_from, valid_until=valid_until, created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def end_rule(
+    session: Session, chapter: models.Chapter, row: models.Shift | models.Rotation, *,
+    now: datetime,
+) -> None:
+    """Take a shift or rotation off the rota from `now`; the past keeps it."""
+    now = as_utc(now, "now")
+    if row.chapter_id != chapter.id:
+        raise RotaChangeError("that rule belongs to another chapter")
+    if row.valid_until is not None and as_utc(row.valid_until) <= now:
+        raise RotaChangeError("that rule has already ended")
+    freeze_until(session, chapter.id, now)
+    close_version(session, row, now)
+    session.flush()
+
+
+def _check_shift(
+    session: Session,
+    chapter: models.Chapter,
+    volunteer: models.Volunteer,
+    days: frozenset[Weekday],
+    start: time,
+    end: time,
+    now: datetime,
+    replacing: models.Shift | None,
+) -> None:
+    if not days:
+        raise RotaChangeError("choose at least one day the shift starts on")
+    if start.second or end.second or start.microsecond or end.microsecond:
+        raise RotaChangeError("give start and end in whole minutes, like 18:00")
+    if not volunteer.active:
+        raise RotaChangeError(f"{volunteer.name} is inactive: make them active first")
+    if replacing is not None and replacing.chapter_id != chapter.id:
+        raise RotaChangeError("that shift belongs to another chapter")
+    wanted = weekly_minutes(days, start, end)
+    for other in live_shifts(session, chapter.id, now):
+        if other.volunteer_id != volunteer.id or (replacing and other.id == replacing.id):
+            continue
+        theirs = weekly_minutes(parse_days(other.days),
+                                time.fromisoformat(other.start), time.fromisoformat(other.end))
+        if weekly_overlap(wanted, theirs):
+            raise RotaChangeError(
+                f"{volunteer.name} already has a shift {other.days.replace(',', ', ')} "
+                f"{other.start} to {other.end} (tier {other.tier}) that overlaps this one: "
+                "change the days or hours, or end that shift first"
+            )
+
+
+def rotation_summary(row: models.Rotation) -> dict[str, Any]:
+    """What the audit log keeps of a rotation version."""
+    return {"id": row.id, "name": row.name, "members": [m.volunteer_id for m in row.members],
+            "anchor": row.anchor.isoformat(), "handoff": row.handoff, "every": row.length,
+            "unit": row.unit, "tier": row.tier, "valid_from": row.valid_from,
+            "valid_until": row.valid_until}
+
+
+def add_rotation(
+    session: Session,
+    chapter: models.Chapter,
+    name: str,
+    members: Sequence[models.Volunteer],
+    anchor: date,
+    handoff: time,
+    length: int,
+    unit: RotationUnit,
+    tier: Tier,
+    *,
+    now: datetime,
+    replacing: models.Rotation | None = None,
+) -> models.Rotation:
+    """A new rotation from `now` (or the version after `replacing`, which is closed)."""
+    now = as_utc(now, "now")
+    if not members:
+        raise RotaChangeError("a rotation needs at least one member")
+    if not 1 <= length <= 52:
+        raise RotaChangeError("a turn lasts 1 to 52 days or weeks")
+    if len(name) > 100:
+        raise RotaChangeError("a rotation's name has at most 100 characters")
+    if replacing is not None and replacing.chapter_id != chapter.id:
+        raise RotaChangeError("that rotation belongs to another chapter")
+    inactive = [m.name for m in members if not m.active]
+    if inactive:
+        raise RotaChangeError(f"{', '.join(inactive)}: inactive, make them active first")
+    valid_from, valid_until = _next_version(session, chapter, replacing, now)
+    row = models.Rotation(
+        chapter_id=chapter.id, name=name, anchor=anchor, handoff=handoff.strftime("%H:%M"),
+        length=length, unit=unit.value, tier=int(tier), valid_from=valid_from,
+        valid_until=valid_until, created_at=now,
+    )
+    row.members = [models.RotationMember(position=index, volunteer_id=member.id)
+                   for index, member in enumerate(members)]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def end_override(
+    session: Session, chapter: models.Chapter, override_id: int, *, now: datetime
+) -> models.Override:
+    """Withdraw one of the chapter's overrides from `now` (deleted if it had not started)."""
+    now = as_utc(now, "now")
+    row = session.get(models.Override, override_id)
+    if row is None or row.chapter_id != chapter.id:
+        raise RotaChangeError(f"no override {override_id} in {chapter.name}")
+    if as_utc(row.end) <= now:
+        raise RotaChangeError("that override is already over")
+    freeze_until(session, chapter.id, now)
+    withdraw_override(session, row, now)
+    session.flush()
+    return row
+
+
+def override_summary(row: models.Override) -> dict[str, Any]:
+    """What the audit log keeps of an override."""
+    return {"id": row.id, "kind": row.kind, "volunteer_id": row.volunteer_id,
+            "replacement_id": row.replacement_id, "tier": row.tier, "start": row.start,
+            "end": row.end, "reason": row.reason, "source": row.source}
+
+
+def swap_summary(row: models.SwapRequest) -> dict[str, Any]:
+    """What the audit log keeps of a swap request."""
+    return {"id": row.id, "offered_by_id": row.offered_by_id, "taken_by_id": row.taken_by_id,
+            "start": row.start, "end": row.end, "status": row.status,
+            "override_id": row.override_id}

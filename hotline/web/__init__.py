@@ -1,0 +1,111 @@
+"""The web app for coordinators and volunteers: sign-in, the rota, people, the audit log.
+
+`register(app)` adds it to the app `create_app` builds, beside the webhooks. Pages are
+server-rendered and work without JavaScript; every form carries a CSRF token; every view is
+a thin layer over the same domain functions the command line uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, Response, render_template, request
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from hotline.web.access import load_viewer
+
+log = logging.getLogger(__name__)
+TRANSLATIONS = Path(__file__).parent / "translations"
+csrf = CSRFProtect()
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def register(app: Flask) -> None:
+    """Add the web app's pages, CSRF protection, translations and security headers."""
+    from hotline.web import audit, auth, me, people, rota, today
+
+    runtime = app.extensions["hotline"]
+    https = runtime.settings.app.public_url.startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_NAME="hotline_session",
+        SESSION_COOKIE_SECURE=https,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # The webhooks are checked by Twilio's signature instead: only the web blueprint's
+        # requests are checked for a CSRF token (see _protect below).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,       # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=https,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+    )
+    csrf.init_app(app)
+    Babel(app, locale_selector=_locale)
+
+    web = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                    static_url_path="/static/web")
+    web.before_request(_protect)
+    web.before_request(load_viewer)
+    web.after_request(_no_store)
+    children: list[Blueprint] = [auth.bp, today.bp, rota.bp, people.bp, audit.bp, me.bp]
+    for child in children:
+        web.register_blueprint(child)
+    web.register_error_handler(HTTPException, _error_page)
+    web.register_error_handler(Exception, _crash_page)
+    app.register_blueprint(web)
+    app.add_template_filter(ZoneInfo, "zone")
+    app.context_processor(lambda: {"lang": str(get_locale() or "en")})
+    app.after_request(_security_headers(https))
+
+
+def _protect() -> None:
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+def _locale() -> str | None:
+    known = ["en", *sorted(p.name for p in TRANSLATIONS.iterdir() if p.is_dir())]
+    return request.accept_languages.best_match(known) or "en"
+
+
+def _no_store(response: Response) -> Response:
+    # Pages show people's names and rotas: never keep them in a shared or back-button cache.
+    if request.endpoint != "web.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _security_headers(https: bool) -> Callable[[Response], Response]:
+    def add(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # no-referrer: one-time links (set password) must not leak to other sites.
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return add
+
+
+def _error_page(exc: HTTPException) -> tuple[str, int]:
+    code = exc.code or 500
+    if isinstance(exc, CSRFError):
+        return render_template("errors/error.html", code=400, csrf=True), 400
+    return render_template("errors/error.html", code=code, csrf=False), code
+
+
+def _crash_page(exc: Exception) -> tuple[str, int]:
+    # A page, not a traceback; the log has the details (numbers masked by the log formatter).
+    log.exception("web page failed")
+    return render_template("errors/error.html", code=500, csrf=False), 500

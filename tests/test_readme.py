@@ -65,7 +65,7 @@ EXPECTED: dict[str, Shows | Skip] = {
         Shows(("presses 1", "outcome: answered; answered by")),
     "hotline drill call --to +13125550100 --everyone rings-out":
         Shows(("ended: no-answer", "leave a message", "outcome: voicemail; answered by nobody")),
-    "hotline drill call --to +13125550100 --first declines":
+    "hotline drill call --to +13125550100 --at 2026-12-01T23:30:00Z --first declines":
         Shows(("outcome: answered; answered by Dev Patel", "rang Hal Novak: declined")),
     "hotline drill call --to +16175550100 --at 2026-11-27T23:30:00Z --voicemail 'Ann Example'":
         Shows(("Ann Example (+16175550111) answers (voicemail)",
@@ -87,7 +87,7 @@ EXPECTED: dict[str, Shows | Skip] = {
     "hotline drill call --to +13125550100 --against http://127.0.0.1:5000 --standin "
     "http://127.0.0.1:5099": Skip("needs a served app and a stand-in: "
                                   "tests/served/test_side_by_side.py runs five at once"),
-    "hotline drill call --scenario my-scenario.toml":
+    "hotline drill call --at 2026-12-01T23:30:00Z --scenario my-scenario.toml":
         Shows(("outcome: answered; answered by Dev Patel", "rang Hal Novak: declined")),
     # The rota
     # The demo imported this very file: idempotent, a second import changes nothing.

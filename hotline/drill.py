@@ -163,7 +163,7 @@ def _check(scenario: Scenario) -> None:
 
 def _phone_book(session: Session, scenario: Scenario, at: datetime) -> dict[str, Phone]:
     """Every volunteer's phone scripted as the scenario says (names resolved to numbers)."""
-    volunteers = session.execute(select(Volunteer.name, Volunteer.phone)).tuples().all()
+    volunteers = session.execute(select(Volunteer.name, Volunteer.phone)).all()
     by_name = {name: phone for name, phone in volunteers}
     book = {phone: BEHAVIOURS[scenario.everyone](4.0) for _, phone in volunteers}
     if scenario.first is not None:
@@ -197,10 +197,10 @@ def _first_rung(session: Session, hotline_number: str, at: datetime) -> str | No
 def _labels(session: Session, caller: str) -> Callable[[str], str]:
     """How the transcript names numbers: volunteers by name, the caller masked."""
     names = {phone: f"{name} ({phone})" for name, phone in
-             session.execute(select(Volunteer.name, Volunteer.phone)).tuples()}
+             session.execute(select(Volunteer.name, Volunteer.phone))}
     for number, chapter in session.execute(
         select(ChapterNumber.number, Chapter.name).join(Chapter)
-    ).tuples():
+    ):
         names[number] = f"{chapter} ({number})"
     names[caller] = f"caller {mask(caller)}"
     return lambda number: names.get(number, mask(number))

@@ -58,7 +58,7 @@ def list_callbacks(session: Session, *, chapter_slug: str | None = None,
     if chapter_slug is not None:
         query = query.where(Chapter.slug == chapter_slug)
     lines = []
-    for request, hint, slug, taker in session.execute(query).tuples():
+    for request, hint, slug, taker in session.execute(query):
         state = state_of(request)
         if state not in states:
             continue

@@ -70,7 +70,7 @@ def ban_list(ctx: Context) -> None:
     """Every ban: masked number, scope, reason, date."""
     runtime = ctx.runtime()
     with runtime.sessions() as session:
-        slugs = dict(session.execute(select(Chapter.id, Chapter.slug)).tuples().all())
+        slugs = dict(session.execute(select(Chapter.id, Chapter.slug)).all())
         bans = list_bans(session)
         if not bans:
             click.echo("no bans")

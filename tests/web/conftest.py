@@ -96,10 +96,11 @@ class Person:
         self.check()
         return response
 
-    def check(self) -> None:
-        """No serious or critical axe violation on the page shown (each URL once)."""
+    def check(self, again: bool = False) -> None:
+        """No serious or critical axe violation on the page shown (each URL once, unless
+        `again`: a form answered with its errors is a new page at the same URL)."""
         url = self.page.url
-        if url in self.checked:
+        if url in self.checked and not again:
             return
         self.checked.add(url)
         self.page.evaluate(self.axe)   # through DevTools: the page's CSP does not apply

@@ -10,10 +10,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from hotline.accounts.users import RESET, issue_token, user_by_email
+from hotline.roster import models
 from hotline.roster.localtime import to_instant
 from tests.roster.test_cli import run
 from tests.web.conftest import DESKTOP, PHONE, Person
+from tests.web.helpers import PEOPLE
 
 NEW_YORK = ZoneInfo("America/New_York")
 Live = Callable[[str], Person]
@@ -173,3 +177,52 @@ def test_every_page_passes_axe_at_desktop_and_phone_width(live: Live, size: dict
             if size is PHONE:
                 width = person.page.evaluate("document.documentElement.scrollWidth")
                 assert width <= size["width"] + 1, f"{path} scrolls sideways at phone width"
+
+
+def refused_form(person: Person, path: str, button: str,
+                 fill: dict[str, str] | None = None) -> None:
+    """Submit the form at `path` (empty but for `fill`) and check the page that shows its errors."""
+    person.open(path)
+    for label, value in (fill or {}).items():
+        person.page.get_by_label(label, exact=True).fill(value)
+    person.page.get_by_role("button", name=button).click()
+    person.page.wait_for_load_state()
+    assert person.page.locator(".error").count() >= 1, f"{path}: no error shown"
+    assert person.page.locator("[aria-invalid=true]").count() >= 1, path
+    person.check(again=True)
+
+
+def test_forms_with_errors_and_pages_behind_links_pass_axe(live: Live) -> None:
+    runtime = live.runtime  # type: ignore[attr-defined]
+    with runtime.transaction() as db:
+        shift = db.scalars(select(models.Shift.id).join(models.Chapter)
+                           .where(models.Chapter.slug == "boston-grief")).first()
+        rotation = db.scalars(select(models.Rotation.id)).first()
+        ann = user_by_email(db, PEOPLE["ann"][0])
+        assert ann is not None
+        link = issue_token(db, ann, RESET, now=runtime.clock())
+    for size in (DESKTOP, PHONE):
+        boston, chicago, stranger, ann_page = live("boston"), live("chicago"), live(""), live("ann")
+        for person in (boston, chicago, stranger, ann_page):
+            person.page.set_viewport_size(size)
+        boston.open(f"/chapters/boston-grief/rota/shifts/{shift}")
+        chicago.open(f"/chapters/chicago-recovery/rota/rotations/{rotation}")
+        refused_form(boston, "/chapters/boston-grief/rota/shifts/new", "Save shift")
+        refused_form(boston, "/chapters/boston-grief/rota/overrides/new", "Save override")
+        refused_form(boston, "/chapters/boston-grief/volunteers", "Add volunteer")
+        refused_form(chicago, "/chapters/chicago-recovery/rota/rotations/new", "Save rotation")
+        refused_form(stranger, "/forgot", "Text me a link")
+        refused_form(stranger, f"/reset-password/{link}", "Save password",
+                     {"New password": "one long passphrase", "New password again": "another one"})
+        ann_page.open("/me")    # the volunteer's page answers a refused form with a notice
+        ann_page.page.get_by_role("button", name="Mark me unavailable").click()
+        ann_page.page.wait_for_load_state()
+        assert ann_page.page.get_by_text("Give both the start and the end.").is_visible()
+        ann_page.check(again=True)
+        stranger.open("/login")
+        stranger.page.get_by_label("Email").fill(PEOPLE["ann"][0])
+        stranger.page.get_by_label("Password").fill("not the password")
+        stranger.page.get_by_role("button", name="Sign in").click()
+        stranger.page.wait_for_load_state()
+        assert "/login" in stranger.page.url
+        stranger.check(again=True)

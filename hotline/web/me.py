@@ -31,7 +31,7 @@ from hotline.roster.rules import OverrideKind, Tier
 from hotline.roster.store import load_rota_between
 from hotline.roster.timeline import Gap, find_gaps, timeline, volunteer_intervals
 from hotline.web.access import Viewer, runtime, signed_in, viewer, volunteer_page
-from hotline.web.changes import Done, apply, local_instant
+from hotline.web.changes import Done, apply, local_instant, refused
 from hotline.web.forms import ActionForm, OfferForm, UnavailableForm
 
 bp = Blueprint("me", __name__, url_prefix="/me")
@@ -77,7 +77,13 @@ def _stints_and_gaps(db: Session, volunteer_id: int, chapters: list[models.Chapt
 
 @bp.get("")
 @signed_in
-def mine(feed_url: str | None = None) -> ResponseReturnValue:
+def mine() -> ResponseReturnValue:
+    return _page()
+
+
+def _page(feed_url: str | None = None, offer: OfferForm | None = None,
+          unavailable: UnavailableForm | None = None) -> ResponseReturnValue:
+    """My shifts page; a refused form comes back with its errors and what was typed (400)."""
     who, rt = viewer(), runtime()
     if who.volunteer_id is None:
         return render_template("me/none.html")
@@ -94,14 +100,17 @@ def mine(feed_url: str | None = None) -> ResponseReturnValue:
         names = {v.id: v.name for v in db.scalars(select(models.Volunteer).where(
             models.Volunteer.id.in_({s.offered_by_id for s in swaps}
                                     | {s.taken_by_id for s in swaps if s.taken_by_id})))}
-    offer = OfferForm()
-    offer.chapter.choices = [(c.id, c.name) for c in chapters]
-    return render_template(
+    refused_form = offer is not None or unavailable is not None
+    if offer is None:
+        offer = OfferForm(formdata=None)
+        offer.chapter.choices = [(c.id, c.name) for c in chapters]
+    page = render_template(
         "me/mine.html", stints=stints, gaps=gaps, swaps=swaps, names=names, me=who.volunteer_id,
         chapters={c.id: c for c in chapters}, offer=offer,
-        unavailable=UnavailableForm(prefix="away"),
+        unavailable=unavailable or UnavailableForm(prefix="away", formdata=None),
         action=ActionForm(), feed_url=feed_url, zone=_zone(chapters), now=now,
     )
+    return (page, 400) if refused_form else page
 
 
 def _zone(chapters: list[models.Chapter]) -> ZoneInfo:
@@ -128,7 +137,7 @@ def calendar() -> ResponseReturnValue:
     apply("feed.create", None, change)
     (token,) = made
     # Shown once, in this page only: the URL is a secret, so it never goes into the cookie.
-    return mine(feed_url=f"{rt.settings.app.public_url.rstrip('/')}/calendar/{token}.ics")
+    return _page(feed_url=f"{rt.settings.app.public_url.rstrip('/')}/calendar/{token}.ics")
 
 
 @bp.post("/swaps")
@@ -140,9 +149,7 @@ def offer() -> ResponseReturnValue:
     with runtime().sessions() as db:
         form.chapter.choices = [(c.id, c.name) for c in _chapters(db, who)]
     if not form.validate_on_submit():
-        flash(_("Check the line and both times: %(problems)s",
-                problems="; ".join(e for errors in form.errors.values() for e in errors)))
-        return redirect(url_for("web.me.mine"))
+        return _page(offer=form)
 
     def change(db: Session, now: datetime) -> Done:
         chapter = db.get(models.Chapter, form.chapter.data)
@@ -154,8 +161,9 @@ def offer() -> ResponseReturnValue:
         swap_offered(db, row, pages_url(runtime().settings), now)
         return Done(f"swap {row.id}", None, swap_summary(row))
 
-    error = apply("swap.offer", form.chapter.data, change)
-    flash(error or _("Asked: others on your line can now take it; a coordinator approves."))
+    if refused(form.start, apply("swap.offer", form.chapter.data, change)):
+        return _page(offer=form)
+    flash(_("Asked: others on your line can now take it; a coordinator approves."))
     return redirect(url_for("web.me.mine"))
 
 
@@ -233,8 +241,7 @@ def unavailable() -> ResponseReturnValue:
     with rt.sessions() as db:
         zone = _zone(_chapters(db, who)).key
     if not form.validate_on_submit():
-        flash(_("Give both the start and the end."))
-        return redirect(url_for("web.me.mine"))
+        return _page(unavailable=form)
 
     def change(db: Session, now: datetime) -> Done:
         volunteer = db.get(models.Volunteer, volunteer_id)
@@ -244,8 +251,9 @@ def unavailable() -> ResponseReturnValue:
                                  reason=form.reason.data or "")
         return Done(volunteer.name, None, {"id": row.id, "start": row.start, "end": row.end})
 
-    error = apply("unavailable.add", who.chapters, change)
-    flash(error or _("Marked: you will not be rung then, on any line."))
+    if refused(form.start, apply("unavailable.add", who.chapters, change)):
+        return _page(unavailable=form)
+    flash(_("Marked: you will not be rung then, on any line."))
     return redirect(url_for("web.me.mine"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hotline.refusals import N_, Refusal
+
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 
@@ -25,12 +27,12 @@ def check_password(stored: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Refusal | None:
     """Why a new password cannot be used, or None when it can."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return Refusal(N_("Use at least %(count)s characters."), count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return Refusal(N_("Use at most %(count)s characters."), count=MAX_LENGTH)
     if not password.strip():
-        return "A password cannot be only spaces."
+        return Refusal(N_("A password cannot be only spaces."))
     return None

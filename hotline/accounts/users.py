@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.models import AccountToken, Role, User, UserChapter, WebSession
 from hotline.accounts.passwords import hash_password, password_problem
+from hotline.refusals import N_, Refusal
 from hotline.roster import models as roster
 from hotline.roster.changes import chapters_of
 from hotline.roster.localtime import as_utc
@@ -23,7 +24,7 @@ LINK_LIFETIME = {SET_PASSWORD: timedelta(days=7), RESET: timedelta(hours=1)}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A refused account change, with a reason the person can act on."""
 
 
@@ -52,19 +53,20 @@ def add_user(
     """A new account with no password yet; returns it and the token of its set-password link."""
     email = normalise_email(email)
     if not _EMAIL.fullmatch(email) or len(email) > 254:
-        raise AccountError(f"{email!r} is not an email address")
+        raise AccountError(N_("%(email)r is not an email address"), email=email)
     if not name.strip() or len(name) > 200:
-        raise AccountError("a name of 1 to 200 characters is needed")
+        raise AccountError(N_("a name of 1 to 200 characters is needed"))
     if user_by_email(session, email) is not None:
-        raise AccountError(f"there is already an account for {email}")
+        raise AccountError(N_("there is already an account for %(email)s"), email=email)
     if role is Role.COORDINATOR and not chapters:
-        raise AccountError("a coordinator needs at least one --chapter")
+        raise AccountError(N_("a coordinator needs at least one --chapter"))
     if role is Role.VOLUNTEER and volunteer is None:
-        raise AccountError("a volunteer account needs --volunteer PHONE (their rota phone)")
+        raise AccountError(N_("a volunteer account needs --volunteer PHONE (their rota phone)"))
     if volunteer is not None:
         taken = session.scalar(select(User.email).where(User.volunteer_id == volunteer.id))
         if taken is not None:
-            raise AccountError(f"volunteer {volunteer.phone} already has the account {taken}")
+            raise AccountError(N_("volunteer %(phone)s already has the account %(email)s"),
+                               phone=volunteer.phone, email=taken)
     user = User(
         email=email,
         name=name.strip(),
@@ -117,7 +119,7 @@ def set_password(session: Session, user: User, password: str, *, now: datetime) 
     """Store a new password; every session the user had is signed out."""
     problem = password_problem(password)
     if problem is not None:
-        raise AccountError(problem)
+        raise AccountError(problem.message, **problem.values)
     user.password_hash = hash_password(password)
     user.password_changed_at = as_utc(now)
     revoke_sessions(session, user.id, now=now)
@@ -128,7 +130,7 @@ def redeem_link(session: Session, token: str, password: str, *, now: datetime) -
     """Set the password through a one-time link, which then stops working."""
     found = link_holder(session, token, now=now)
     if found is None:
-        raise AccountError("This link has expired or was already used. Ask for a new one.")
+        raise AccountError(N_("This link has expired or was already used. Ask for a new one."))
     row, user = found
     set_password(session, user, password, now=now)
     row.used_at = as_utc(now)
@@ -140,7 +142,7 @@ def disable_user(session: Session, email: str, *, now: datetime) -> User:
     """The account can no longer sign in; its sessions end at once."""
     user = user_by_email(session, email)
     if user is None:
-        raise AccountError(f"no account {normalise_email(email)}")
+        raise AccountError(N_("no account %(email)s"), email=normalise_email(email))
     user.active = False
     revoke_sessions(session, user.id, now=now)
     session.flush()

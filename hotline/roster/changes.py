@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.refusals import N_, Refusal
 from hotline.roster import models
 from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
@@ -19,14 +20,14 @@ from hotline.roster.rules import Override, OverrideKind, Tier, VolunteerRef
 from hotline.roster.store import override_value
 
 
-class RotaChangeError(ValueError):
+class RotaChangeError(Refusal):
     """A change refused, with a reason a coordinator can act on."""
 
 
 def volunteer_by_phone(session: Session, phone: str) -> models.Volunteer:
     row = session.scalar(select(models.Volunteer).where(models.Volunteer.phone == phone))
     if row is None:
-        raise RotaChangeError(f"no volunteer with phone {phone}")
+        raise RotaChangeError(N_("no volunteer with phone %(phone)s"), phone=phone)
     return row
 
 
@@ -62,9 +63,8 @@ def add_override(
     ).first()
     if clash is not None:
         raise RotaChangeError(
-            f"overlaps override {clash.id} for {volunteer.name} "
-            f"({_utc(clash.start)} to {_utc(clash.end)})"
-        )
+            N_("overlaps override %(id)s for %(name)s (%(start)s to %(end)s)"), id=clash.id,
+            name=volunteer.name, start=_utc(clash.start), end=_utc(clash.end))
     freeze_until(session, chapter.id, now)
     row = models.Override(
         chapter_id=chapter.id,
@@ -96,7 +96,7 @@ def add_unavailability(
     """The volunteer is off call in every chapter over [start, end)."""
     start, end, now = as_utc(start, "start"), as_utc(end, "end"), as_utc(now, "now")
     if end <= start:
-        raise RotaChangeError("end must be after start")
+        raise RotaChangeError(N_("end must be after start"))
     clash = session.scalars(
         select(models.Unavailability).where(
             models.Unavailability.volunteer_id == volunteer.id,
@@ -106,8 +106,8 @@ def add_unavailability(
     ).first()
     if clash is not None:
         raise RotaChangeError(
-            f"overlaps unavailability {clash.id} ({_utc(clash.start)} to {_utc(clash.end)})"
-        )
+            N_("overlaps unavailability %(id)s (%(start)s to %(end)s)"), id=clash.id,
+            start=_utc(clash.start), end=_utc(clash.end))
     for chapter_id in chapters_of(session, volunteer.id):
         freeze_until(session, chapter_id, now)
     row = models.Unavailability(
@@ -161,9 +161,9 @@ def offer_swap(
     """`volunteer` offers their on-call time in [start, end) to whoever takes it."""
     start, end = as_utc(start, "start"), as_utc(end, "end")
     if end <= start:
-        raise RotaChangeError("end must be after start")
+        raise RotaChangeError(N_("end must be after start"))
     if end <= as_utc(now, "now"):
-        raise RotaChangeError("that time is already over")
+        raise RotaChangeError(N_("that time is already over"))
     row = models.SwapRequest(
         chapter_id=chapter.id,
         offered_by_id=volunteer.id,
@@ -183,7 +183,7 @@ def take_swap(
     """`volunteer` takes an offered swap; it waits for a coordinator's approval."""
     row = _swap(session, swap_id, "offered")
     if row.offered_by_id == volunteer.id:
-        raise RotaChangeError("a volunteer cannot take their own swap")
+        raise RotaChangeError(N_("a volunteer cannot take their own swap"))
     _check_taker(session, volunteer, row.start, row.end)
     row.taken_by_id, row.status = volunteer.id, "taken"
     session.flush()
@@ -220,7 +220,7 @@ def decline_swap(session: Session, swap_id: int, *, now: datetime) -> models.Swa
     """Decline (coordinator) or withdraw an offered or taken swap; the rota is unchanged."""
     row = session.get(models.SwapRequest, swap_id)
     if row is None or row.status not in ("offered", "taken"):
-        raise RotaChangeError(f"no open swap {swap_id}")
+        raise RotaChangeError(N_("no open swap %(id)s"), id=swap_id)
     row.status, row.decided_at = "declined", as_utc(now)
     session.flush()
     return row
@@ -230,7 +230,7 @@ def _check_taker(session: Session, taker: models.Volunteer, start: datetime, end
     """Refuse a taker who could not be rung: the swap would remove the offerer and leave
     nobody in their place, or ring the taker during time they marked unavailable."""
     if not VolunteerRef(taker.id, taker.name, taker.phone, taker.active).ringable:
-        raise RotaChangeError(f"{taker.name} is inactive or has no valid phone")
+        raise RotaChangeError(N_("%(name)s is inactive or has no valid phone"), name=taker.name)
     clash = session.scalars(
         select(models.Unavailability).where(
             models.Unavailability.volunteer_id == taker.id,
@@ -239,17 +239,17 @@ def _check_taker(session: Session, taker: models.Volunteer, start: datetime, end
         )
     ).first()
     if clash is not None:
-        raise RotaChangeError(
-            f"{taker.name} is unavailable {_utc(clash.start)} to {_utc(clash.end)}"
-        )
+        raise RotaChangeError(N_("%(name)s is unavailable %(start)s to %(end)s"),
+                              name=taker.name, start=_utc(clash.start), end=_utc(clash.end))
 
 
 def _swap(session: Session, swap_id: int, status: str) -> models.SwapRequest:
     row = session.get(models.SwapRequest, swap_id)
     if row is None:
-        raise RotaChangeError(f"no swap {swap_id}")
+        raise RotaChangeError(N_("no swap %(id)s"), id=swap_id)
     if row.status != status:
-        raise RotaChangeError(f"swap {swap_id} is {row.status}, not {status}")
+        raise RotaChangeError(N_("swap %(id)s is %(status)s, not %(wanted)s"), id=swap_id,
+                              status=row.status, wanted=status)
     return row
 
 

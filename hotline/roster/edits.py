@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from hotline.refusals import N_
 from hotline.roster import models
 from hotline.roster.changes import RotaChangeError
 from hotline.roster.history import freeze_until
@@ -43,7 +44,7 @@ def _next_version(
     """Freeze history, close the version being replaced, and give the new one's validity."""
     if replacing is not None and replacing.valid_until is not None:
         if as_utc(replacing.valid_until) <= now:
-            raise RotaChangeError("that rule has already ended: add a new one instead")
+            raise RotaChangeError(N_("that rule has already ended: add a new one instead"))
     freeze_until(session, chapter.id, now)
     if replacing is None:
         return now, None
@@ -140,9 +141,9 @@ def end_rule(
     """Take a shift or rotation off the rota from `now`; the past keeps it."""
     now = as_utc(now, "now")
     if row.chapter_id != chapter.id:
-        raise RotaChangeError("that rule belongs to another chapter")
+        raise RotaChangeError(N_("that rule belongs to another chapter"))
     if row.valid_until is not None and as_utc(row.valid_until) <= now:
-        raise RotaChangeError("that rule has already ended")
+        raise RotaChangeError(N_("that rule has already ended"))
     freeze_until(session, chapter.id, now)
     close_version(session, row, now)
     session.flush()
@@ -159,13 +160,14 @@ def _check_shift(
     replacing: models.Shift | None,
 ) -> None:
     if not days:
-        raise RotaChangeError("choose at least one day the shift starts on")
+        raise RotaChangeError(N_("choose at least one day the shift starts on"))
     if start.second or end.second or start.microsecond or end.microsecond:
-        raise RotaChangeError("give start and end in whole minutes, like 18:00")
+        raise RotaChangeError(N_("give start and end in whole minutes, like 18:00"))
     if not volunteer.active:
-        raise RotaChangeError(f"{volunteer.name} is inactive: make them active first")
+        raise RotaChangeError(N_("%(name)s is inactive: make them active first"),
+                              name=volunteer.name)
     if replacing is not None and replacing.chapter_id != chapter.id:
-        raise RotaChangeError("that shift belongs to another chapter")
+        raise RotaChangeError(N_("that shift belongs to another chapter"))
     wanted = weekly_minutes(days, start, end)
     for other in live_shifts(session, chapter.id, now):
         if other.volunteer_id != volunteer.id or (replacing and other.id == replacing.id):
@@ -205,16 +207,17 @@ def add_rotation(
     """A new rotation from `now` (or the version after `replacing`, which is closed)."""
     now = as_utc(now, "now")
     if not members:
-        raise RotaChangeError("a rotation needs at least one member")
+        raise RotaChangeError(N_("a rotation needs at least one member"))
     if not 1 <= length <= 52:
-        raise RotaChangeError("a turn lasts 1 to 52 days or weeks")
+        raise RotaChangeError(N_("a turn lasts 1 to 52 days or weeks"))
     if len(name) > 100:
-        raise RotaChangeError("a rotation's name has at most 100 characters")
+        raise RotaChangeError(N_("a rotation's name has at most 100 characters"))
     if replacing is not None and replacing.chapter_id != chapter.id:
-        raise RotaChangeError("that rotation belongs to another chapter")
+        raise RotaChangeError(N_("that rotation belongs to another chapter"))
     inactive = [m.name for m in members if not m.active]
     if inactive:
-        raise RotaChangeError(f"{', '.join(inactive)}: inactive, make them active first")
+        raise RotaChangeError(N_("%(names)s: inactive, make them active first"),
+                              names=", ".join(inactive))
     valid_from, valid_until = _next_version(session, chapter, replacing, now)
     row = models.Rotation(
         chapter_id=chapter.id, name=name, anchor=anchor, handoff=handoff.strftime("%H:%M"),
@@ -235,9 +238,10 @@ def end_override(
     now = as_utc(now, "now")
     row = session.get(models.Override, override_id)
     if row is None or row.chapter_id != chapter.id:
-        raise RotaChangeError(f"no override {override_id} in {chapter.name}")
+        raise RotaChangeError(N_("no override %(id)s in %(chapter)s"), id=override_id,
+                              chapter=chapter.name)
     if as_utc(row.end) <= now:
-        raise RotaChangeError("that override is already over")
+        raise RotaChangeError(N_("that override is already over"))
     freeze_until(session, chapter.id, now)
     withdraw_override(session, row, now)
     session.flush()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.refusals import N_
 from hotline.roster import models
 from hotline.roster.changes import RotaChangeError, chapters_of
 from hotline.roster.history import freeze_until
@@ -38,8 +39,8 @@ def clean_tags(values: Sequence[str], what: str) -> list[str]:
             continue
         if len(tag) > TAG_LIMIT or not SLUG.fullmatch(tag):
             raise RotaChangeError(
-                f"{what} {value!r}: use letters, digits and dashes, like en or loss-of-child"
-            )
+                N_("%(what)s %(value)r: use letters, digits and dashes, like en or loss-of-child"),
+                what=what, value=value)
         if tag not in found:
             found.append(tag)
     return found
@@ -73,7 +74,8 @@ def add_volunteer(
         session.add(row)
         session.flush()
     elif session.get(models.ChapterMember, (chapter.id, row.id)) is not None:
-        raise RotaChangeError(f"{phone} is already {row.name}'s phone in {chapter.name}")
+        raise RotaChangeError(N_("%(phone)s is already %(name)s's phone in %(chapter)s"),
+                              phone=phone, name=row.name, chapter=chapter.name)
     session.add(models.ChapterMember(chapter_id=chapter.id, volunteer_id=row.id))
     session.flush()
     return row, created
@@ -93,7 +95,7 @@ def update_volunteer(
     if name is not None:
         name = name.strip()
         if not name or len(name) > 200:
-            raise RotaChangeError("give a name of 1 to 200 characters")
+            raise RotaChangeError(N_("give a name of 1 to 200 characters"))
     reaches_back = (name is not None and name != volunteer.name) or (
         active is not None and active != volunteer.active
     )
@@ -164,7 +166,7 @@ def update_chapter_settings(
     """
     unknown = sorted(set(values) - set(SETTING_COLUMNS))
     if unknown:
-        raise RotaChangeError(f"unknown settings: {', '.join(unknown)}")
+        raise RotaChangeError(N_("unknown settings: %(names)s"), names=", ".join(unknown))
     before = chapter_settings(chapter)
     problems = settings_problems({**before, **values})
     if problems:

@@ -36,6 +36,7 @@ from hotline.accounts.users import (
 from hotline.audit.log import Actor, record
 from hotline.telephony import TelephonyError
 from hotline.web.access import SESSION_KEY, public, runtime, signed_in, staff_page, viewer
+from hotline.web.changes import reason
 from hotline.web.forms import (
     ActionForm,
     ChangePasswordForm,
@@ -149,7 +150,7 @@ def set_password_link(token: str) -> ResponseReturnValue:
                 record(db, Actor.web(user.id, user.email), "user.password_set", now=rt.clock(),
                        subject=user.email)
         except AccountError as exc:
-            form.password.errors = [*form.password.errors, str(exc)]
+            form.password.errors = [*form.password.errors, reason(exc)]
         else:
             session.clear()
             flash(_("Your password is saved. Sign in with it now."))
@@ -212,7 +213,7 @@ def change_password() -> ResponseReturnValue:
                 try:
                     set_password(db, user, form.password.data or "", now=rt.clock())
                 except AccountError as exc:
-                    form.password.errors = [str(exc)]
+                    form.password.errors = [reason(exc)]
                 else:
                     record(db, Actor.web(who.id, who.email), "user.password_change",
                            now=rt.clock(), subject=who.email)

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 from wtforms import Field
 
 from hotline.accounts.users import AccountError
 from hotline.audit.log import Actor, record
+from hotline.refusals import N_, Refusal
 from hotline.roster.changes import RotaChangeError
 from hotline.roster.localtime import to_instant
 from hotline.web.access import runtime, viewer
@@ -45,15 +47,21 @@ def apply(
                 record(db, Actor.web(who.id, who.email), action, now=now, chapter_id=chapter,
                        subject=done.subject, before=done.before, after=done.after)
     except (RotaChangeError, AccountError) as exc:
-        return str(exc)
+        return reason(exc)
     return None
+
+
+def reason(refusal: Refusal) -> str:
+    """Why the domain refused, in the reader's language."""
+    return str(gettext(refusal.message, **refusal.values))
 
 
 def local_instant(wall: datetime | None, zone: str) -> datetime:
     """A date-time typed into a form (wall clock in the chapter's zone) as a UTC instant."""
     assert wall is not None  # the form's InputRequired
     if not YEARS[0] <= wall.year <= YEARS[1]:
-        raise RotaChangeError(f"times must fall between the years {YEARS[0]} and {YEARS[1]}")
+        raise RotaChangeError(N_("times must fall between the years %(first)s and %(last)s"),
+                              first=YEARS[0], last=YEARS[1])
     return to_instant(wall.replace(tzinfo=None), ZoneInfo(zone))
 
 

@@ -1,0 +1,20 @@
+"""Refusals the domain raises, worded so the web app can show them in the reader's language.
+
+Domain code has no Flask: it marks a message with `N_` (a no-op that `pybabel extract` finds,
+as gettext's convention) and raises a `Refusal` with the message and its `%(name)s` values;
+the web app translates the message and fills the values in. The CLI prints `str(refusal)`.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, do not translate yet"
+    return message
+
+
+class Refusal(ValueError):
+    """A change refused, with a reason the person can act on."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values

@@ -4,7 +4,8 @@ A change never rewrites the past: a rule that has started is closed at `now` and
 version opens there; one that has not started yet is replaced outright. History up to `now`
 is frozen first (hotline.roster.history). Times are checked as the file's are, and a weekly
 shift that would overlap another of the same volunteer's in the chapter is refused with what
-to change. The caller commits; the rota file import closes rules through `close_version` too.
+to change (hotline.roster.weekly, the rule the rota file import applies too). The caller
+commits; the rota file import closes rules through `close_version` too.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
 from hotline.roster.rules import RotationUnit, Tier, Weekday
 from hotline.roster.store import format_days, parse_days
-
-_WEEK = 7 * 24 * 60
+from hotline.roster.weekly import WeeklyHours, weekly_clash
 
 
 def close_version(session: Session, row: models.Shift | models.Rotation, now: datetime) -> None:
@@ -80,24 +80,6 @@ def live_rotations(session: Session, chapter_id: int, now: datetime) -> Sequence
                or_(models.Rotation.valid_until.is_(None), models.Rotation.valid_until > now))
         .order_by(models.Rotation.tier, models.Rotation.id)
     ).all()
-
-
-def weekly_minutes(days: frozenset[Weekday], start: time, end: time) -> list[tuple[int, int]]:
-    """Minutes of the week [from, to) the wall hours cover; `to` may pass the week's end."""
-    begin = start.hour * 60 + start.minute
-    length = (end.hour * 60 + end.minute - begin) % (24 * 60) or 24 * 60
-    return [(day.number * 24 * 60 + begin, day.number * 24 * 60 + begin + length)
-            for day in sorted(days, key=lambda d: d.number)]
-
-
-def weekly_overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
-    """True when two sets of week minutes share a minute (Sunday night wraps into Monday)."""
-    for a_start, a_end in a:
-        for b_start, b_end in b:
-            for shift in (-_WEEK, 0, _WEEK):
-                if a_start < b_end + shift and b_start + shift < a_end:
-                    return True
-    return False
 
 
 def shift_summary(row: models.Shift) -> dict[str, Any]:
@@ -166,13 +148,14 @@ def _check_shift(
         raise RotaChangeError(f"{volunteer.name} is inactive: make them active first")
     if replacing is not None and replacing.chapter_id != chapter.id:
         raise RotaChangeError("that shift belongs to another chapter")
-    wanted = weekly_minutes(days, start, end)
+    wanted = WeeklyHours(volunteer.id, days, start, end, now)
     for other in live_shifts(session, chapter.id, now):
-        if other.volunteer_id != volunteer.id or (replacing and other.id == replacing.id):
+        if replacing and other.id == replacing.id:
             continue
-        theirs = weekly_minutes(parse_days(other.days),
-                                time.fromisoformat(other.start), time.fromisoformat(other.end))
-        if weekly_overlap(wanted, theirs):
+        theirs = WeeklyHours(other.volunteer_id, parse_days(other.days),
+                             time.fromisoformat(other.start), time.fromisoformat(other.end),
+                             other.valid_from, other.valid_until)
+        if weekly_clash(wanted, theirs):
             raise RotaChangeError(
                 f"{volunteer.name} already has a shift {other.days.replace(',', ', ')} "
                 f"{other.start} to {other.end} (tier {other.tier}) that overlaps this one: "

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from hotline.roster import models
 from hotline.roster.changes import RotaChangeError, volunteer_by_phone
-from hotline.roster.edits import add_rotation, add_shift, end_rule, weekly_minutes, weekly_overlap
+from hotline.roster.edits import add_rotation, add_shift, end_rule
 from hotline.roster.history import oncall_at
 from hotline.roster.people import add_volunteer, update_chapter_settings, update_volunteer
 from hotline.roster.rules import RotationUnit, Tier, Weekday
 from hotline.roster.store import chapter_by_slug
+from hotline.roster.weekly import weekly_minutes, weekly_overlap
 from hotline.roster.weekview import day_bounds, plan_between, split_days
 from hotline.runtime import Runtime
 from tests.conftest import FixedClock, RuntimeFactory

@@ -18,10 +18,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.roster import models
-from hotline.roster.changes import RotaChangeError
+from hotline.roster.changes import RotaChangeError, add_override
 from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
-from hotline.roster.rules import RotationUnit, Tier, Weekday
+from hotline.roster.rules import OverrideKind, RotationUnit, Tier, Weekday
 from hotline.roster.store import format_days, parse_days
 from hotline.roster.weekly import WeeklyHours, weekly_clash
 
@@ -225,6 +225,65 @@ def end_override(
     withdraw_override(session, row, now)
     session.flush()
     return row
+
+
+def change_override(
+    session: Session,
+    chapter: models.Chapter,
+    override_id: int,
+    volunteer: models.Volunteer,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    tier: Tier | None = None,
+    replacement: models.Volunteer | None = None,
+    reason: str = "",
+) -> tuple[dict[str, Any], models.Override]:
+    """A new version of one of the chapter's overrides (same kind); returns the old one's
+    summary and the new row.
+
+    Versioned like the rules: the old override is withdrawn at `now` (deleted if it had not
+    started) and the new one is added from `start`, checked as any new override is (times,
+    tier, replacement, overlaps). A start that has passed is kept only as the started
+    override's own start (to the minute, as a form gives it back); the new version then opens
+    at `now` and the past keeps what the old one said.
+    """
+    now, start, end = as_utc(now, "now"), as_utc(start, "start"), as_utc(end, "end")
+    row = session.get(models.Override, override_id)
+    if row is None or row.chapter_id != chapter.id:
+        raise RotaChangeError(f"no override {override_id} in {chapter.name}")
+    if as_utc(row.end) <= now:
+        raise RotaChangeError("that override is already over: add a new one instead")
+    if row.source == "swap":
+        raise RotaChangeError("that override is an approved swap: withdraw it and add a new "
+                              "one, so the swap's record stays true")
+    if end <= now:
+        raise RotaChangeError("the end has passed: give an end after now")
+    old_start = as_utc(row.start)
+    if start < now:
+        if old_start >= now or _minute(start) != _minute(old_start):
+            raise RotaChangeError("the start has passed: a change takes effect from now on, so "
+                                  "give a start from now (or leave the start as it was)")
+        start = now
+    wanted = (volunteer.id, int(tier) if tier is not None else None,
+              replacement.id if replacement else None, end, reason)
+    if wanted == (row.volunteer_id, row.tier, row.replacement_id, as_utc(row.end),
+                  row.reason) and start in (old_start, now):
+        raise RotaChangeError("nothing was changed")
+    before = override_summary(row)
+    freeze_until(session, chapter.id, now)
+    # Added before the old one is withdrawn, so a new row never takes a deleted one's id.
+    new = add_override(session, chapter, OverrideKind(row.kind), volunteer, start, end,
+                       now=now, tier=tier, replacement=replacement, reason=reason,
+                       source=row.source, replacing=row)
+    withdraw_override(session, row, now)
+    session.flush()
+    return before, new
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def override_summary(row: models.Override) -> dict[str, Any]:

@@ -44,8 +44,10 @@ def add_override(
     replacement: models.Volunteer | None = None,
     reason: str = "",
     source: str = "coordinator",
+    replacing: models.Override | None = None,
 ) -> models.Override:
-    """A new override; refused if it overlaps another of this chapter's for the same person."""
+    """A new override; refused if it overlaps another of this chapter's for the same person
+    (but `replacing`, the one it is a new version of, which the caller withdraws)."""
     start, end, now = as_utc(start, "start"), as_utc(end, "end"), as_utc(now, "now")
     try:  # the pure value checks kind, tier and replacement together
         Override(
@@ -59,11 +61,13 @@ def add_override(
             models.Override.volunteer_id == volunteer.id,
             models.Override.end > start,
             models.Override.start < end,
+            models.Override.id != (replacing.id if replacing is not None else -1),
         )
     ).first()
     if clash is not None:
         raise RotaChangeError(
-            N_("overlaps override %(id)s for %(name)s (%(start)s to %(end)s)"), id=clash.id,
+            N_("overlaps override %(id)s for %(name)s (%(start)s to %(end)s): change the times, "
+               "or change or withdraw that one first"), id=clash.id,
             name=volunteer.name, start=_utc(clash.start), end=_utc(clash.end))
     freeze_until(session, chapter.id, now)
     row = models.Override(

@@ -4,7 +4,8 @@ A change never rewrites the past: a rule that has started is closed at `now` and
 version opens there; one that has not started yet is replaced outright. History up to `now`
 is frozen first (hotline.roster.history). Times are checked as the file's are, and a weekly
 shift that would overlap another of the same volunteer's in the chapter is refused with what
-to change. The caller commits; the rota file import closes rules through `close_version` too.
+to change (hotline.roster.weekly, the rule the rota file import applies too). The caller
+commits; the rota file import closes rules through `close_version` too.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from sqlalchemy.orm import Session
 
 from hotline.refusals import N_
 from hotline.roster import models
-from hotline.roster.changes import RotaChangeError
+from hotline.roster.changes import RotaChangeError, add_override
 from hotline.roster.history import freeze_until
 from hotline.roster.localtime import as_utc
-from hotline.roster.rules import RotationUnit, Tier, Weekday
+from hotline.roster.rules import OverrideKind, RotationUnit, Tier, Weekday
 from hotline.roster.store import format_days, parse_days
-
-_WEEK = 7 * 24 * 60
+from hotline.roster.weekly import WeeklyHours, weekly_clash
 
 
 def close_version(session: Session, row: models.Shift | models.Rotation, now: datetime) -> None:
@@ -81,24 +81,6 @@ def live_rotations(session: Session, chapter_id: int, now: datetime) -> Sequence
                or_(models.Rotation.valid_until.is_(None), models.Rotation.valid_until > now))
         .order_by(models.Rotation.tier, models.Rotation.id)
     ).all()
-
-
-def weekly_minutes(days: frozenset[Weekday], start: time, end: time) -> list[tuple[int, int]]:
-    """Minutes of the week [from, to) the wall hours cover; `to` may pass the week's end."""
-    begin = start.hour * 60 + start.minute
-    length = (end.hour * 60 + end.minute - begin) % (24 * 60) or 24 * 60
-    return [(day.number * 24 * 60 + begin, day.number * 24 * 60 + begin + length)
-            for day in sorted(days, key=lambda d: d.number)]
-
-
-def weekly_overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
-    """True when two sets of week minutes share a minute (Sunday night wraps into Monday)."""
-    for a_start, a_end in a:
-        for b_start, b_end in b:
-            for shift in (-_WEEK, 0, _WEEK):
-                if a_start < b_end + shift and b_start + shift < a_end:
-                    return True
-    return False
 
 
 def shift_summary(row: models.Shift) -> dict[str, Any]:
@@ -168,18 +150,19 @@ def _check_shift(
                               name=volunteer.name)
     if replacing is not None and replacing.chapter_id != chapter.id:
         raise RotaChangeError(N_("that shift belongs to another chapter"))
-    wanted = weekly_minutes(days, start, end)
+    wanted = WeeklyHours(volunteer.id, days, start, end, now)
     for other in live_shifts(session, chapter.id, now):
-        if other.volunteer_id != volunteer.id or (replacing and other.id == replacing.id):
+        if replacing and other.id == replacing.id:
             continue
-        theirs = weekly_minutes(parse_days(other.days),
-                                time.fromisoformat(other.start), time.fromisoformat(other.end))
-        if weekly_overlap(wanted, theirs):
+        theirs = WeeklyHours(other.volunteer_id, parse_days(other.days),
+                             time.fromisoformat(other.start), time.fromisoformat(other.end),
+                             other.valid_from, other.valid_until)
+        if weekly_clash(wanted, theirs):
             raise RotaChangeError(
-                f"{volunteer.name} already has a shift {other.days.replace(',', ', ')} "
-                f"{other.start} to {other.end} (tier {other.tier}) that overlaps this one: "
-                "change the days or hours, or end that shift first"
-            )
+                N_("%(name)s already has a shift %(days)s %(start)s to %(end)s (tier %(tier)s) "
+                   "that overlaps this one: change the days or hours, or end that shift first"),
+                name=volunteer.name, days=other.days.replace(",", ", "), start=other.start,
+                end=other.end, tier=other.tier)
 
 
 def rotation_summary(row: models.Rotation) -> dict[str, Any]:
@@ -246,6 +229,66 @@ def end_override(
     withdraw_override(session, row, now)
     session.flush()
     return row
+
+
+def change_override(
+    session: Session,
+    chapter: models.Chapter,
+    override_id: int,
+    volunteer: models.Volunteer,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    tier: Tier | None = None,
+    replacement: models.Volunteer | None = None,
+    reason: str = "",
+) -> tuple[dict[str, Any], models.Override]:
+    """A new version of one of the chapter's overrides (same kind); returns the old one's
+    summary and the new row.
+
+    Versioned like the rules: the old override is withdrawn at `now` (deleted if it had not
+    started) and the new one is added from `start`, checked as any new override is (times,
+    tier, replacement, overlaps). A start that has passed is kept only as the started
+    override's own start (to the minute, as a form gives it back); the new version then opens
+    at `now` and the past keeps what the old one said.
+    """
+    now, start, end = as_utc(now, "now"), as_utc(start, "start"), as_utc(end, "end")
+    row = session.get(models.Override, override_id)
+    if row is None or row.chapter_id != chapter.id:
+        raise RotaChangeError(N_("no override %(id)s in %(chapter)s"), id=override_id,
+                              chapter=chapter.name)
+    if as_utc(row.end) <= now:
+        raise RotaChangeError(N_("that override is already over: add a new one instead"))
+    if row.source == "swap":
+        raise RotaChangeError(N_("that override is an approved swap: withdraw it and add a "
+                                 "new one, so the swap's record stays true"))
+    if end <= now:
+        raise RotaChangeError(N_("the end has passed: give an end after now"))
+    old_start = as_utc(row.start)
+    if start < now:
+        if old_start >= now or _minute(start) != _minute(old_start):
+            raise RotaChangeError(N_("the start has passed: a change takes effect from now on, "
+                                     "so give a start from now (or leave the start as it was)"))
+        start = now
+    wanted = (volunteer.id, int(tier) if tier is not None else None,
+              replacement.id if replacement else None, end, reason)
+    if wanted == (row.volunteer_id, row.tier, row.replacement_id, as_utc(row.end),
+                  row.reason) and start in (old_start, now):
+        raise RotaChangeError(N_("nothing was changed"))
+    before = override_summary(row)
+    freeze_until(session, chapter.id, now)
+    # Added before the old one is withdrawn, so a new row never takes a deleted one's id.
+    new = add_override(session, chapter, OverrideKind(row.kind), volunteer, start, end,
+                       now=now, tier=tier, replacement=replacement, reason=reason,
+                       source=row.source, replacing=row)
+    withdraw_override(session, row, now)
+    session.flush()
+    return before, new
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def override_summary(row: models.Override) -> dict[str, Any]:

@@ -5,7 +5,7 @@ freeze the history of the volunteer's chapters first. The caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,19 +46,75 @@ def clean_tags(values: Sequence[str], what: str) -> list[str]:
     return found
 
 
+class NotInCharge(RotaChangeError):
+    """A change to a volunteer who also belongs to a chapter the person making it does not
+    coordinate: deactivating or renaming them would reach into that chapter."""
+
+
+def volunteer_chapters(session: Session, volunteer_ids: Collection[int]) -> dict[int, set[int]]:
+    """Each volunteer's chapters: those they are a member of and those whose rules or
+    overrides name them (the chapters whose volunteer lists show them)."""
+    found: dict[int, set[int]] = {vid: set() for vid in volunteer_ids}
+    if not found:
+        return found
+    ids = sorted(found)
+    rows = [*session.execute(
+        select(models.ChapterMember.volunteer_id, models.ChapterMember.chapter_id)
+        .where(models.ChapterMember.volunteer_id.in_(ids))),
+        *session.execute(select(models.Shift.volunteer_id, models.Shift.chapter_id)
+                         .where(models.Shift.volunteer_id.in_(ids))),
+        *session.execute(select(models.RotationMember.volunteer_id, models.Rotation.chapter_id)
+                         .join(models.Rotation)
+                         .where(models.RotationMember.volunteer_id.in_(ids))),
+        *session.execute(select(models.Override.volunteer_id, models.Override.chapter_id)
+                         .where(models.Override.volunteer_id.in_(ids))),
+        *session.execute(select(models.Override.replacement_id, models.Override.chapter_id)
+                         .where(models.Override.replacement_id.in_(ids)))]
+    for volunteer_id, chapter_id in rows:
+        found[volunteer_id].add(chapter_id)
+    return found
+
+
+def in_charge(
+    session: Session, volunteer_ids: Collection[int], coordinated: Collection[int] | None
+) -> set[int]:
+    """The volunteers whose every chapter is among `coordinated` (None: every chapter, an
+    admin or the command line): the ones that person may change."""
+    if coordinated is None:
+        return set(volunteer_ids)
+    allowed = set(coordinated)
+    return {vid for vid, chapters in volunteer_chapters(session, volunteer_ids).items()
+            if chapters <= allowed}
+
+
+def check_in_charge(
+    session: Session, volunteer: models.Volunteer, coordinated: Collection[int] | None
+) -> None:
+    """Refuse (NotInCharge) a change to a volunteer with a chapter outside `coordinated`."""
+    if volunteer.id not in in_charge(session, [volunteer.id], coordinated):
+        raise NotInCharge(
+            N_("%(name)s also volunteers for a chapter you do not coordinate, so only an admin, "
+               "or someone who coordinates all of their chapters, can change them"),
+            name=volunteer.name)
+
+
 def add_volunteer(
     session: Session,
     chapter: models.Chapter,
     name: str,
     phone: str,
     *,
+    coordinated: Collection[int] | None,
     languages: Sequence[str] = (),
     experiences: Sequence[str] = (),
 ) -> tuple[models.Volunteer, bool]:
     """A new active volunteer in the chapter; returns it and whether it is new.
 
-    A phone (E.164) identifies a volunteer: when it is already registered (in another
-    chapter), that volunteer joins this chapter as they are, and nothing else changes.
+    A phone (E.164) identifies a volunteer: when it is already registered, that volunteer
+    joins this chapter as they are, and nothing else changes; but only for someone who
+    coordinates every chapter the volunteer is in already (`coordinated`, None for an admin):
+    joining them would otherwise hand this chapter's coordinators a volunteer of another
+    chapter to change. The refusal names neither the volunteer nor their chapters.
     """
     name = name.strip()
     problems = file_problems("volunteer", {"name": name, "phone": phone})
@@ -76,6 +132,11 @@ def add_volunteer(
     elif session.get(models.ChapterMember, (chapter.id, row.id)) is not None:
         raise RotaChangeError(N_("%(phone)s is already %(name)s's phone in %(chapter)s"),
                               phone=phone, name=row.name, chapter=chapter.name)
+    elif row.id not in in_charge(session, [row.id], coordinated):
+        raise NotInCharge(
+            N_("%(phone)s is already the phone of a volunteer in another chapter that you do "
+               "not coordinate: ask an admin, or that chapter's coordinator, to add them to "
+               "%(chapter)s"), phone=phone, chapter=chapter.name)
     session.add(models.ChapterMember(chapter_id=chapter.id, volunteer_id=row.id))
     session.flush()
     return row, created
@@ -86,12 +147,19 @@ def update_volunteer(
     volunteer: models.Volunteer,
     *,
     now: datetime,
+    coordinated: Collection[int] | None,
     name: str | None = None,
     languages: Sequence[str] | None = None,
     experiences: Sequence[str] | None = None,
     active: bool | None = None,
 ) -> models.Volunteer:
-    """Change what is given; a new name or (de)activation freezes their chapters' past first."""
+    """Change what is given; a new name or (de)activation freezes their chapters' past first.
+
+    Refused (NotInCharge) unless `coordinated` (the chapters the person making the change
+    coordinates; None for an admin or the command line) covers every chapter of the volunteer:
+    a change to a volunteer reaches every chapter they serve.
+    """
+    check_in_charge(session, volunteer, coordinated)
     if name is not None:
         name = name.strip()
         if not name or len(name) > 200:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hotline.phone import PhoneError, parse_phone
 from hotline.roster.localtime import as_utc, to_instant
+from hotline.roster.rotachecks import clashing_shifts, overlapping, repeated
 from hotline.roster.rotafile import (
     HHMM,
     SLUG,
@@ -59,9 +60,9 @@ class Reader:
         volunteers = [
             v for e in self.entries("volunteer", _VOLUNTEER_KEYS) if (v := self.volunteer(e))
         ]
-        self._unique([(c.slug, c.line) for c in chapters], "chapter slug")
-        self._unique([(n, c.line) for c in chapters for n in c.numbers], "number")
-        self._unique([(v.phone, v.line) for v in volunteers], "volunteer phone")
+        self.problems += repeated([(c.slug, c.line) for c in chapters], "chapter slug")
+        self.problems += repeated([(n, c.line) for c in chapters for n in c.numbers], "number")
+        self.problems += repeated([(v.phone, v.line) for v in volunteers], "volunteer phone")
         self.phones = {v.phone for v in volunteers}
         for _slug, entry, phones in self.coordinators:
             for phone in phones:
@@ -72,10 +73,11 @@ class Reader:
         unavailable = [
             u for e in self.entries("unavailable", _UNAVAILABLE_KEYS) if (u := self.unavailable(e))
         ]
-        self._overlaps(
+        self.problems += clashing_shifts(shifts)
+        self.problems += overlapping(
             [(o.chapter, o.volunteer, o.start, o.end, o.line) for o in overrides], "override"
         )
-        self._overlaps(
+        self.problems += overlapping(
             [("", u.volunteer, u.start, u.end, u.line) for u in unavailable], "unavailable period"
         )
         return RotaFile(
@@ -86,27 +88,6 @@ class Reader:
             tuple(overrides),
             tuple(unavailable),
         )
-
-    def _unique(self, items: list[tuple[str, int]], what: str) -> None:
-        seen: dict[str, int] = {}
-        for value, line in items:
-            if value in seen:
-                self.problems.append(Problem(line, f"{what} {value} also on line {seen[value]}"))
-            else:
-                seen[value] = line
-
-    def _overlaps(self, items: list[tuple[str, str, datetime, datetime, int]], what: str) -> None:
-        ordered = sorted(items, key=lambda item: (item[0], item[1], item[2], item[4]))
-        # Compare each entry with the one reaching furthest so far, not only its neighbour:
-        # a long entry can overlap several later ones that do not overlap each other.
-        reach: tuple[str, str, datetime, datetime, int] | None = None
-        for item in ordered:
-            if reach is not None and reach[:2] == item[:2] and item[2] < reach[3]:
-                self.problems.append(
-                    Problem(item[4], f"{what} for {item[1]} overlaps the one on line {reach[4]}")
-                )
-            if reach is None or reach[:2] != item[:2] or item[3] > reach[3]:
-                reach = item
 
     def chapter(self, e: Entry) -> ChapterEntry | None:
         slug = e.get("slug", str)

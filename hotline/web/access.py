@@ -48,6 +48,16 @@ class Viewer:
     def runs_chapters(self) -> bool:
         return self.role in (Role.ADMIN, Role.COORDINATOR)
 
+    @property
+    def coordinated(self) -> frozenset[int] | None:
+        """The chapters whose volunteers they may change (None: every chapter, an admin); a
+        volunteer is changed only by someone who coordinates all of their chapters."""
+        if self.role is Role.ADMIN:
+            return None
+        if self.role is Role.COORDINATOR and self.chapters is not None:
+            return self.chapters
+        return frozenset()
+
 
 def runtime() -> Any:
     from hotline.app import app_runtime

@@ -32,6 +32,8 @@ DAY_CHOICES = [(day.value, label) for day, label in zip(Weekday, (
     _l("Saturday"), _l("Sunday")), strict=True)]
 TIER_CHOICES = [(1, _l("1 (primary)")), (2, _l("2 (backup)")), (3, _l("3 (fallback)"))]
 WHEN = "%Y-%m-%dT%H:%M"
+KIND_CHOICES = [("add", _l("Add someone")), ("remove", _l("Take someone off")),
+                ("replace", _l("Replace someone"))]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -109,9 +111,7 @@ class RotationForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
-    kind = SelectField(_l("Change"), choices=[
-        ("add", _l("Add someone")), ("remove", _l("Take someone off")),
-        ("replace", _l("Replace someone"))])
+    kind = SelectField(_l("Change"), choices=KIND_CHOICES)
     volunteer = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired()])
     replacement = SelectField(_l("Replaced by (for Replace)"), coerce=int,
                               validators=[Optional()])

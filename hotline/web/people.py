@@ -15,6 +15,7 @@ from hotline.roster.localtime import as_utc
 from hotline.roster.people import (
     add_volunteer,
     chapter_settings,
+    in_charge,
     update_chapter_settings,
     update_volunteer,
     volunteer_summary,
@@ -23,7 +24,7 @@ from hotline.roster.people import (
 from hotline.roster.rotasettings import SETTINGS, SettingValue, setting_problems
 from hotline.roster.store import load_rota_between
 from hotline.roster.timeline import find_gaps
-from hotline.web.access import coordinator_page, runtime
+from hotline.web.access import coordinator_page, runtime, viewer
 from hotline.web.changes import Done, apply, refused, split_tags
 from hotline.web.forms import ActionForm, SettingsForm, VolunteerEditForm, VolunteerForm
 
@@ -33,12 +34,12 @@ bp = Blueprint("people", __name__, url_prefix="/chapters/<slug>")
 @bp.route("/volunteers", methods=["GET", "POST"])
 @coordinator_page
 def volunteers(chapter: models.Chapter) -> ResponseReturnValue:
-    form = VolunteerForm()
+    form, coordinated = VolunteerForm(), viewer().coordinated
     if form.validate_on_submit():
         def change(db: Session, now: datetime) -> Done:
             row, created = add_volunteer(
                 db, chapter, form.name.data or "", (form.phone.data or "").strip(),
-                languages=split_tags(form.languages.data),
+                coordinated=coordinated, languages=split_tags(form.languages.data),
                 experiences=split_tags(form.experiences.data))
             return Done(row.name, None, {**volunteer_summary(row), "new": created})
 
@@ -48,8 +49,9 @@ def volunteers(chapter: models.Chapter) -> ResponseReturnValue:
             return redirect(url_for("web.people.volunteers", slug=chapter.slug))
     with runtime().sessions() as db:
         rows = volunteers_of(db, chapter.id)
+        mine = in_charge(db, [v.id for v in rows], coordinated)
     return render_template("people/volunteers.html", chapter=chapter, rows=rows, form=form,
-                           action=ActionForm())
+                           action=ActionForm(), mine=mine)
 
 
 def _member(db: Session, chapter: models.Chapter, volunteer_id: int) -> models.Volunteer:
@@ -59,11 +61,23 @@ def _member(db: Session, chapter: models.Chapter, volunteer_id: int) -> models.V
     return found
 
 
+def _not_theirs(chapter: models.Chapter, row: models.Volunteer) -> ResponseReturnValue | None:
+    """The refusal page when the viewer does not coordinate every chapter of `row` (the
+    domain functions refuse the change too; this says so before a form is filled in)."""
+    with runtime().sessions() as db:
+        if row.id in in_charge(db, [row.id], viewer().coordinated):
+            return None
+    return render_template("people/volunteer.html", chapter=chapter, row=row, form=None), 403
+
+
 @bp.route("/volunteers/<int:volunteer_id>", methods=["GET", "POST"])
 @coordinator_page
 def volunteer(chapter: models.Chapter, volunteer_id: int) -> ResponseReturnValue:
     with runtime().sessions() as db:
         row = _member(db, chapter, volunteer_id)
+    refusal, coordinated = _not_theirs(chapter, row), viewer().coordinated
+    if refusal is not None:
+        return refusal
     form = VolunteerEditForm(data={"name": row.name, "languages": ", ".join(row.languages),
                                    "experiences": ", ".join(row.experiences)}
                              if request.method == "GET" else None)
@@ -71,8 +85,8 @@ def volunteer(chapter: models.Chapter, volunteer_id: int) -> ResponseReturnValue
         def change(db: Session, now: datetime) -> Done:
             target = _member(db, chapter, volunteer_id)
             before = volunteer_summary(target)
-            update_volunteer(db, target, now=now, name=form.name.data,
-                             languages=split_tags(form.languages.data),
+            update_volunteer(db, target, now=now, coordinated=coordinated,
+                             name=form.name.data, languages=split_tags(form.languages.data),
                              experiences=split_tags(form.experiences.data))
             return Done(target.name, before, volunteer_summary(target))
 
@@ -89,11 +103,17 @@ def volunteer(chapter: models.Chapter, volunteer_id: int) -> ResponseReturnValue
 def activity(chapter: models.Chapter, volunteer_id: int, what: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
+    with runtime().sessions() as db:
+        row = _member(db, chapter, volunteer_id)
+    refusal, coordinated = _not_theirs(chapter, row), viewer().coordinated
+    if refusal is not None:
+        return refusal
 
     def change(db: Session, now: datetime) -> Done:
         target = _member(db, chapter, volunteer_id)
         before = volunteer_summary(target)
-        update_volunteer(db, target, now=now, active=what == "activate")
+        update_volunteer(db, target, now=now, coordinated=coordinated,
+                         active=what == "activate")
         return Done(target.name, before, volunteer_summary(target))
 
     error = apply(f"volunteer.{what}", chapter.id, change)

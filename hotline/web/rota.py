@@ -17,6 +17,7 @@ from hotline.roster.changes import add_override, approve_swap, decline_swap
 from hotline.roster.edits import (
     add_rotation,
     add_shift,
+    change_override,
     end_override,
     end_rule,
     live_rotations,
@@ -33,7 +34,7 @@ from hotline.roster.store import parse_days
 from hotline.roster.weekview import day_bounds, plan_between, split_days, week_start
 from hotline.web.access import coordinator_page, runtime
 from hotline.web.changes import YEARS, Done, apply, local_instant, refused
-from hotline.web.forms import ActionForm, OverrideForm, RotationForm, ShiftForm
+from hotline.web.forms import KIND_CHOICES, ActionForm, OverrideForm, RotationForm, ShiftForm
 
 bp = Blueprint("rota", __name__, url_prefix="/chapters/<slug>/rota")
 
@@ -199,33 +200,70 @@ def end(chapter: models.Chapter, kind: str, rule_id: int) -> ResponseReturnValue
     return _back(chapter)
 
 
+def _override(db: Session, override_id: int, chapter: models.Chapter) -> models.Override:
+    row = db.get(models.Override, override_id)
+    if row is None or row.chapter_id != chapter.id:
+        abort(404)
+    return row
+
+
+def _for_change(form: OverrideForm, old: models.Override, zone: ZoneInfo, fill: bool) -> str:
+    """Fit the form to changing `old`: its kind stays, so only that kind's fields remain
+    (filled from it for a GET). Returns the kind's label."""
+    label = next(str(text) for value, text in KIND_CHOICES if value == old.kind)
+    del form.kind
+    if old.kind != OverrideKind.ADD.value:
+        del form.tier
+    if old.kind != OverrideKind.REPLACE.value:
+        del form.replacement
+    if fill:
+        form.volunteer.data, form.reason.data = old.volunteer_id, old.reason
+        form.start.data = as_utc(old.start).astimezone(zone).replace(tzinfo=None)
+        form.end.data = as_utc(old.end).astimezone(zone).replace(tzinfo=None)
+        if "tier" in form:
+            form.tier.data = old.tier
+        if "replacement" in form:
+            form.replacement.data = old.replacement_id
+    return label
+
+
 @bp.route("/overrides/new", methods=["GET", "POST"])
+@bp.route("/overrides/<int:override_id>", methods=["GET", "POST"])
 @coordinator_page
-def override(chapter: models.Chapter) -> ResponseReturnValue:
+def override(chapter: models.Chapter, override_id: int | None = None) -> ResponseReturnValue:
     rt = runtime()
     with rt.sessions() as db:
+        old = _override(db, override_id, chapter) if override_id is not None else None
         form = OverrideForm()
         form.volunteer.choices = _choices(db, chapter)
         form.replacement.choices = [(0, _("(nobody)")), *_choices(db, chapter)]
+        label = (_for_change(form, old, ZoneInfo(chapter.timezone), request.method == "GET")
+                 if old is not None else None)
     if form.validate_on_submit():
-        kind = OverrideKind(form.kind.data)
+        kind = OverrideKind(old.kind if old is not None else form.kind.data)
 
         def change(db: Session, now: datetime) -> Done:
-            row = add_override(
-                db, chapter, kind, _volunteer(db, chapter, form.volunteer.data or 0),
-                local_instant(form.start.data, chapter.timezone),
-                local_instant(form.end.data, chapter.timezone), now=now,
-                tier=Tier(form.tier.data) if kind is OverrideKind.ADD else None,
-                replacement=(_volunteer(db, chapter, form.replacement.data)
-                             if kind is OverrideKind.REPLACE and form.replacement.data else None),
-                reason=form.reason.data or "")
-            return Done(f"override {row.id}", None, override_summary(row))
+            volunteer = _volunteer(db, chapter, form.volunteer.data or 0)
+            start = local_instant(form.start.data, chapter.timezone)
+            end = local_instant(form.end.data, chapter.timezone)
+            tier = Tier(form.tier.data) if kind is OverrideKind.ADD else None
+            replacement = (_volunteer(db, chapter, form.replacement.data)
+                           if kind is OverrideKind.REPLACE and form.replacement.data else None)
+            if old is None:
+                row = add_override(db, chapter, kind, volunteer, start, end, now=now, tier=tier,
+                                   replacement=replacement, reason=form.reason.data or "")
+                return Done(f"override {row.id}", None, override_summary(row))
+            before, row = change_override(db, chapter, old.id, volunteer, start, end, now=now,
+                                          tier=tier, replacement=replacement,
+                                          reason=form.reason.data or "")
+            return Done(f"override {old.id}", before, override_summary(row))
 
-        error = apply("override.add", chapter.id, change)
+        error = apply("override.change" if old else "override.add", chapter.id, change)
         if not refused(form.start, error):
             flash(_("Override saved."))
             return _back(chapter)
-    return render_template("rota/override.html", chapter=chapter, form=form)
+    return render_template("rota/override.html", chapter=chapter, form=form, old=old,
+                           kind_label=label)
 
 
 @bp.post("/overrides/<int:override_id>/end")

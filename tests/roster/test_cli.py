@@ -94,6 +94,28 @@ def test_a_bad_file_is_refused_whole(clean_database_url: str, tmp_path: Path) ->
     assert json.loads(empty.stdout) == []
 
 
+def test_import_refuses_weekly_shifts_the_web_refuses(clean_database_url: str,
+                                                     tmp_path: Path) -> None:
+    """Ann is on Mondays 18:00-22:00; a second Monday shift of hers at another tier overlaps."""
+    run(clean_database_url, "rota", "import", str(SAMPLE), cwd=tmp_path)
+    before = run(clean_database_url, "rota", "export", cwd=tmp_path).stdout
+    bad = tmp_path / "bad.toml"
+    text = SAMPLE.read_text() + (
+        '\n[[shift]]\nchapter = "boston-grief"\nvolunteer = "+16175550111"\ndays = ["mon"]\n'
+        'start = "21:00"\nend = "23:00"\ntier = 2\n')
+    bad.write_text(text)
+    result = run(clean_database_url, "rota", "import", str(bad), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    line = len(SAMPLE.read_text().splitlines()) + 2
+    # Ann's [[shift]] header: two lines above her first `volunteer =` (1-based numbering).
+    first = text.splitlines().index('volunteer = "+16175550111"') - 1
+    assert result.stderr.startswith(
+        f"{bad}:{line}: shift for +16175550111 overlaps their shift on line {first} "
+        "(mon, wed, fri 18:00 to 22:00, tier 1)"), result.stderr
+    assert "nothing was changed" in result.stderr
+    assert run(clean_database_url, "rota", "export", cwd=tmp_path).stdout == before
+
+
 def test_export_imports_back_unchanged(clean_database_url: str, tmp_path: Path) -> None:
     run(clean_database_url, "rota", "import", str(SAMPLE), cwd=tmp_path)
     exported = run(clean_database_url, "rota", "export", cwd=tmp_path)

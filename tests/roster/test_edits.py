@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from hotline.roster import models
 from hotline.roster.changes import RotaChangeError, volunteer_by_phone
-from hotline.roster.edits import add_rotation, add_shift, end_rule, weekly_minutes, weekly_overlap
+from hotline.roster.edits import add_rotation, add_shift, end_rule
 from hotline.roster.history import oncall_at
 from hotline.roster.people import add_volunteer, update_chapter_settings, update_volunteer
 from hotline.roster.rules import RotationUnit, Tier, Weekday
 from hotline.roster.store import chapter_by_slug
+from hotline.roster.weekly import weekly_minutes, weekly_overlap
 from hotline.roster.weekview import day_bounds, plan_between, split_days
 from hotline.runtime import Runtime
 from tests.conftest import FixedClock, RuntimeFactory
@@ -85,16 +86,16 @@ def test_rotations_volunteers_and_settings_are_checked(make_runtime: RuntimeFact
         with pytest.raises(RotaChangeError, match="at least one member"):
             add_rotation(db, boston, "r", [], date(2026, 3, 2), time(9), 1, RotationUnit.WEEKS,
                          Tier.FALLBACK, now=NOW)
-        update_volunteer(db, dev, now=NOW, active=False)
+        update_volunteer(db, dev, now=NOW, coordinated=None, active=False)
         with pytest.raises(RotaChangeError, match="inactive"):
             add_rotation(db, boston, "r", [dev], date(2026, 3, 2), time(9), 1,
                          RotationUnit.WEEKS, Tier.FALLBACK, now=NOW)
         with pytest.raises(RotaChangeError, match="not E.164"):
-            add_volunteer(db, boston, "X", "5551234")
+            add_volunteer(db, boston, "X", "5551234", coordinated=None)
         with pytest.raises(RotaChangeError, match="ring_timeout must be 5 to 120"):
             update_chapter_settings(db, boston, {"ring_timeout_seconds": 500})
         with pytest.raises(RotaChangeError, match="experience 'two words'"):
-            update_volunteer(db, dev, now=NOW, experiences=["two words"])
+            update_volunteer(db, dev, now=NOW, coordinated=None, experiences=["two words"])
 
 
 @pytest.mark.parametrize("monday", [date(2026, 3, 2), date(2026, 3, 9), date(2026, 10, 26),

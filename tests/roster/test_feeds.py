@@ -124,9 +124,9 @@ def test_a_deactivated_volunteers_feed_stops_answering(make_runtime: RuntimeFact
     assert fetch(runtime, token)[0] == 200
     with runtime.transaction() as session:
         update_volunteer(session, volunteer_by_phone(session, "+16175550111"), now=NOW,
-                         active=False)
+                         coordinated=None, active=False)
     assert fetch(runtime, token)[0] == 404
     with runtime.transaction() as session:
         update_volunteer(session, volunteer_by_phone(session, "+16175550111"), now=NOW,
-                         active=True)
+                         coordinated=None, active=True)
     assert fetch(runtime, token)[0] == 200

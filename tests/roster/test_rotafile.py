@@ -177,3 +177,37 @@ timezone = "Mars/Olympus"
 
 def test_not_toml_names_the_line() -> None:
     assert problems_of('[[chapter]]\nslug = "a"\nname = \n')[0].startswith("line 3: not valid TOML")
+
+
+def _with_shift(days: str, start: str, end: str, tier: int = 1, extra: str = "",
+                volunteer: str = "+16175550111") -> str:
+    return GOOD + (f'\n[[shift]]\nchapter = "boston"\nvolunteer = "{volunteer}"\n'
+                   f'days = {days}\nstart = "{start}"\nend = "{end}"\ntier = {tier}\n{extra}')
+
+
+def test_weekly_shifts_overlapping_for_one_volunteer_are_refused_as_the_web_refuses_them() -> None:
+    # Ann's Sunday 22:00-02:00 (tier 2, line 31) runs into Monday: a Monday 01:00 shift at
+    # another tier still has her on call twice at once.
+    found = problems_of(_with_shift('["mon"]', "01:00", "03:00", tier=1))
+    assert found == ["line 41: shift for +16175550111 overlaps their shift on line 16 "
+                     "(sun 22:00 to 02:00, tier 2): change the days or hours, or give one an "
+                     "until = before the other's from"]
+
+
+@pytest.mark.parametrize(("days", "start", "end", "extra", "volunteer"), [
+    ('["mon"]', "02:00", "04:00", "", "+16175550111"),            # touches at 02:00: no overlap
+    ('["sun"]', "22:00", "02:00", "", "+16175550112"),            # someone else
+    ('["sun"]', "20:00", "23:00", "from = 2026-06-01", "+16175550111"),  # but Ann's is until
+])
+def test_weekly_shifts_that_never_ring_one_person_twice_are_fine(
+    days: str, start: str, end: str, extra: str, volunteer: str
+) -> None:
+    text = _with_shift(days, start, end, extra=extra, volunteer=volunteer)
+    if extra:
+        text = text.replace('end = "02:00"\ntier = 2',
+                            'end = "02:00"\ntier = 2\nuntil = 2026-06-01')
+    assert len(parse_rota(text).shifts) == 2
+
+
+def test_the_sample_rota_has_no_overlapping_shifts() -> None:
+    assert len(parse_rota(SAMPLE.read_text()).shifts) == 7

@@ -84,7 +84,8 @@ def test_export_round_trips(runtime: Runtime) -> None:
 
 def test_an_edit_takes_effect_from_now_and_keeps_the_past(runtime: Runtime) -> None:
     tuesday_evening = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # 19:00 EDT
-    edited = SAMPLE.replace('"+16175550112"\ndays = ["tue"', '"+16175550114"\ndays = ["tue"')
+    # Ann takes Ben's evenings (Dev, on tier 2 then, would be on call twice: refused).
+    edited = SAMPLE.replace('"+16175550112"\ndays = ["tue"', '"+16175550111"\ndays = ["tue"')
     assert edited != SAMPLE
     with runtime.transaction() as session:
         import_rota(session, parse_rota(SAMPLE), now=NOW)
@@ -92,11 +93,11 @@ def test_an_edit_takes_effect_from_now_and_keeps_the_past(runtime: Runtime) -> N
         later = tuesday_evening + timedelta(days=1)
         summary = import_rota(session, parse_rota(edited), now=later)
         assert (summary.rules_opened, summary.rules_closed) == (1, 1)
-        # Last Tuesday still says Ben (history and the closed version); next Tuesday says Dev.
+        # Last Tuesday still says Ben (history and the closed version); next Tuesday says Ann.
         assert who(session, "boston-grief", tuesday_evening)[0] == (1, ["Ben Okafor"])
         assert who(session, "boston-grief", tuesday_evening + timedelta(weeks=1))[0] == (
             1,
-            ["Dev Patel"],
+            ["Ann Example"],
         )
         assert not import_rota(session, parse_rota(edited), now=later + timedelta(days=1)).changed
 

@@ -4,6 +4,7 @@ with axe-core; `hotline oncall` (a separate process) must agree with what the pa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -99,6 +100,31 @@ def test_a_coordinator_edits_across_dst_and_oncall_agrees_with_the_week(live: Li
         assert oncall(live, start + (end - start) / 2) == tiers, (start, end)
 
 
+def test_an_override_is_changed_from_the_week_view(live: Live) -> None:
+    day = (datetime.now(UTC) + timedelta(days=10)).astimezone(NEW_YORK).date()
+    coordinator = live("boston")
+    page = coordinator.page
+    coordinator.open("/chapters/boston-grief/rota/overrides/new")
+    page.get_by_label("Change").select_option("add")
+    page.get_by_label("Volunteer", exact=True).select_option(label="Ben Okafor (+16175550112)")
+    page.get_by_label("Tier (for Add)").select_option("2")
+    page.get_by_label("From").fill(f"{day.isoformat()}T09:00")
+    page.get_by_label("Until").fill(f"{day.isoformat()}T11:00")
+    page.get_by_role("button", name="Save override").click()
+    assert page.get_by_text("Override saved.").is_visible()
+    coordinator.open(f"/chapters/boston-grief/rota?week={day.isoformat()}")
+    page.get_by_role("link", name=re.compile(r"^Change override \d+$")).click()
+    page.wait_for_load_state()
+    coordinator.check()
+    assert page.get_by_role("heading", name="Change an override").is_visible()
+    assert page.get_by_label("From").input_value() == f"{day.isoformat()}T09:00"
+    page.get_by_label("Until").fill(f"{day.isoformat()}T12:00")
+    page.get_by_role("button", name="Save override").click()
+    assert page.get_by_text("Override saved.").is_visible()
+    half_past_eleven = to_instant(datetime.combine(day, time(11, 30)), NEW_YORK)
+    assert "Ben Okafor" in oncall(live, half_past_eleven).get(2, set())
+
+
 def test_a_swap_asked_taken_and_approved_changes_the_ring_plan(live: Live) -> None:
     ann = live("ann")
     ann.open("/me")
@@ -158,7 +184,8 @@ PAGES = {
     "boston": ["/today", "/chapters/boston-grief/rota", "/chapters/boston-grief/rota/shifts/new",
                "/chapters/boston-grief/rota/rotations/new",
                "/chapters/boston-grief/rota/overrides/new", "/chapters/boston-grief/volunteers",
-               "/chapters/boston-grief/volunteers/1", "/chapters/boston-grief/gaps",
+               "/chapters/boston-grief/volunteers/1", "/chapters/boston-grief/volunteers/4",
+               "/chapters/boston-grief/gaps",
                "/chapters/boston-grief/settings", "/chapters/boston-grief/audit", "/account",
                "/account/totp", "/chapters/chicago-recovery/rota"],
     "ann": ["/me", "/me/calls", "/account"],

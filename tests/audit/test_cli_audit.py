@@ -180,3 +180,19 @@ def test_a_big_import_is_cut_to_a_readable_entry(clean_database_url: str, tmp_pa
     assert len(after["shifts"]) == LIMIT and after["shifts_not_shown"] == 10
     assert len(after["volunteers"]) == LIMIT and after["volunteers_not_shown"] == 10
     assert len(json.dumps(after)) < 20_000
+
+
+def test_a_volunteer_no_chapter_names_is_recorded_for_admins(
+    clean_database_url: str, tmp_path: Path
+) -> None:
+    env = {"HOTLINE_DATABASE_URL": clean_database_url}
+    assert run(["rota", "import", str(SAMPLE)], tmp_path, **env).returncode == 0
+    rota = tmp_path / "more.toml"
+    rota.write_text(SAMPLE.read_text() + '\n[[volunteer]]\nname = "Zed New"\n'
+                    'phone = "+16175550177"\n')
+    assert run(["rota", "import", str(rota)], tmp_path, **env).returncode == 0
+    (entry,) = entries(clean_database_url)[2:]
+    assert entry.chapter_id is None and entry.before is None      # the whole log only
+    assert entry.after["volunteers"] == [{"name": "Zed New", "languages": [],
+                                          "experiences": [], "active": True}]
+    assert "audit log intact: 3 entries" in verified(clean_database_url, tmp_path)

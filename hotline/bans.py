@@ -54,9 +54,7 @@ def add_ban(
 ) -> Ban:
     """Ban a number (idempotent: banning twice keeps one row, with the newer reason)."""
     digest = privacy.digest(number)
-    existing = session.scalar(
-        select(Ban).where(Ban.number_hash == digest, same_scope(chapter_id))
-    )
+    existing = find_ban(session, privacy, number, chapter_id)
     if existing is not None:
         existing.reason = reason or existing.reason
         existing.number_cipher = existing.number_cipher or privacy.encrypt(number)
@@ -68,15 +66,32 @@ def add_ban(
     return ban
 
 
-def remove_ban(session: Session, privacy: Privacy, number: str, chapter_id: int | None) -> bool:
-    """Lift a ban; False if there was none in that scope."""
-    ban = session.scalar(
+def remove_ban(
+    session: Session, privacy: Privacy, number: str, chapter_id: int | None
+) -> Ban | None:
+    """Lift a ban; the ban lifted, or None if there was none in that scope."""
+    ban = find_ban(session, privacy, number, chapter_id)
+    if ban is None:
+        return None
+    session.delete(ban)
+    session.flush()
+    return ban
+
+
+def find_ban(
+    session: Session, privacy: Privacy, number: str, chapter_id: int | None
+) -> Ban | None:
+    """The ban on `number` in exactly this scope (every chapter when `chapter_id` is None)."""
+    return session.scalar(
         select(Ban).where(Ban.number_hash == privacy.digest(number), same_scope(chapter_id))
     )
-    if ban is None:
-        return False
-    session.delete(ban)
-    return True
+
+
+def ban_summary(ban: Ban) -> dict[str, Any]:
+    """What the audit log keeps of a ban: the masked number only, never the number or its hash
+    (the log outlives retention; a keyed hash would still link entries to a caller)."""
+    return {"id": ban.id, "number": ban.number_hint, "chapter_id": ban.chapter_id,
+            "reason": ban.reason}
 
 
 def list_bans(session: Session) -> list[Ban]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UTCDateTime, utcnow
@@ -35,6 +35,10 @@ class User(Base):
     )
     password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The secret being enrolled, until a code confirms it (hotline.accounts.totp).
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last TOTP time-step accepted: a code for it or an earlier one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -12,12 +12,12 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-import pyotp
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.models import SignInFailure, User, WebSession
 from hotline.accounts.passwords import check_password
+from hotline.accounts.totp import accept_code
 from hotline.accounts.users import token_digest, user_by_email
 from hotline.roster.localtime import as_utc
 
@@ -76,28 +76,16 @@ def check_sign_in(
 def check_code(
     session: Session, user: User, code: str, address: str, *, secret: str, now: datetime
 ) -> bool:
-    """The second step for a user with TOTP on; failures count against the same throttle."""
+    """A sign-in code for a user with TOTP on, each code good once; failures count against
+    the same throttle as passwords."""
     keys = failure_keys(secret, user.email, address)
     if user.totp_secret is None:
         return True
-    if not throttled(session, keys, now=now) and verify_totp(user.totp_secret, code, now=now):
+    if not throttled(session, keys, now=now) and accept_code(user, code, now=now):
+        session.flush()
         return True
     note_failure(session, keys, now=now)
     return False
-
-
-def new_totp_secret() -> str:
-    return pyotp.random_base32()
-
-
-def totp_uri(secret: str, email: str) -> str:
-    """The otpauth:// URI an authenticator app takes (typed in, or scanned from elsewhere)."""
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="hotline")
-
-
-def verify_totp(secret: str, code: str, *, now: datetime) -> bool:
-    code = "".join(ch for ch in code if ch.isdigit())
-    return len(code) == 6 and pyotp.TOTP(secret).verify(code, for_time=as_utc(now), valid_window=1)
 
 
 def start_session(session: Session, user: User, *, now: datetime) -> str:

@@ -6,7 +6,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.bans import add_ban, list_bans, remove_ban
+from hotline.audit.log import Actor, record
+from hotline.bans import add_ban, ban_summary, find_ban, list_bans, remove_ban
 from hotline.cli import Context, database_errors, fail, main, pass_context
 from hotline.models import Chapter
 from hotline.phone import E164, PhoneError, parse_caller
@@ -42,10 +43,15 @@ def _number(number: str) -> E164:
 def ban_add(ctx: Context, number: str, chapter: str | None, reason: str) -> None:
     """Ban NUMBER: its calls are rejected before they are answered (not billed)."""
     runtime = ctx.keyed_runtime()
+    caller = _number(number)
     with runtime.transaction() as session:
-        added = add_ban(session, runtime.privacy, _number(number), _chapter_id(session, chapter),
-                        reason)
-        click.echo(f"banned {added.number_hint} from {chapter or 'every chapter'}")
+        chapter_id = _chapter_id(session, chapter)
+        existing = find_ban(session, runtime.privacy, caller, chapter_id)
+        before = ban_summary(existing) if existing is not None else None
+        added = add_ban(session, runtime.privacy, caller, chapter_id, reason)
+        record(session, Actor.cli(), "ban.add", now=runtime.clock(), chapter_id=chapter_id,
+               subject=f"ban {added.number_hint}", before=before, after=ban_summary(added))
+    click.echo(f"banned {added.number_hint} from {chapter or 'every chapter'}")
 
 
 @ban.command("remove")
@@ -56,10 +62,14 @@ def ban_add(ctx: Context, number: str, chapter: str | None, reason: str) -> None
 def ban_remove(ctx: Context, number: str, chapter: str | None) -> None:
     """Lift a ban on NUMBER."""
     runtime = ctx.keyed_runtime()
+    caller = _number(number)
     with runtime.transaction() as session:
-        if not remove_ban(session, runtime.privacy, _number(number),
-                          _chapter_id(session, chapter)):
+        chapter_id = _chapter_id(session, chapter)
+        lifted = remove_ban(session, runtime.privacy, caller, chapter_id)
+        if lifted is None:
             fail(f"no such ban for {chapter or 'every chapter'}", code=1)
+        record(session, Actor.cli(), "ban.remove", now=runtime.clock(), chapter_id=chapter_id,
+               subject=f"ban {lifted.number_hint}", before=ban_summary(lifted), after=None)
     click.echo("ban lifted")
 
 

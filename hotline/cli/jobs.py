@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
+from hotline.audit.log import Actor, record
 from hotline.cli import Context, database_errors, fail, main, pass_context
 from hotline.work.listing import (
     RetryError,
@@ -91,17 +94,29 @@ def jobs_retry(ctx: Context, item_id: str) -> None:
             fail(str(exc), code=1)
         except RedisError as exc:
             fail(f"queue.redis_url: cannot reach Redis ({exc})")
+        # RQ and the database cannot commit together: the job is queued again first, so the
+        # log never claims a retry that did not happen.
+        runtime = ctx.runtime()
+        with runtime.transaction() as session:
+            _audit(session, item, runtime.clock())
         click.echo(f"{item.id}: queued again ({item.what}); a worker runs it next")
         return
     runtime = ctx.runtime(jobs=_retry_runner(ctx))
     try:
         with runtime.transaction() as session:
             item = retry_in_database(session, item_id, runtime.clock())
+            _audit(session, item, runtime.clock())
     except RetryError as exc:
         fail(str(exc), code=1)
     where = ("a worker runs it now" if ctx.settings.queue.redis_url
              else "the web process's sweep runs it within a minute or two")
     click.echo(f"{item.id}: due again now ({item.what}); {where}")
+
+
+def _audit(session: Session, item: WorkItem, now: datetime) -> None:
+    record(session, Actor.cli(), "job.retry", now=now, subject=item.id,
+           before={"state": "failed"},
+           after={"state": item.state, "what": item.what, "due_at": item.due_at})
 
 
 def _redis(ctx: Context) -> Any:

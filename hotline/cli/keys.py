@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from hotline.audit.log import Actor, record
 from hotline.cli import Context, database_errors, fail, main, pass_context
-from hotline.keyring import KeyMismatch, rotate
+from hotline.keyring import PURPOSE, KeyFingerprint, KeyMismatch, rotate
 
 
 @main.group("privacy")
@@ -27,7 +28,17 @@ def privacy_rotate(ctx: Context) -> None:
     runtime = ctx.keyed_runtime(check=False)      # the database is the old key's still
     try:
         with runtime.transaction() as session:
+            stored = session.get(KeyFingerprint, PURPOSE)
+            before = {"key_fingerprint": stored.fingerprint if stored else None}
             done = rotate(session, runtime.privacy, now=runtime.clock())
+            # Counts and fingerprints only: a fingerprint names a key without revealing it.
+            record(session, Actor.cli(), "privacy.rotate", now=runtime.clock(),
+                   subject="privacy key", before=before,
+                   after={"key_fingerprint": runtime.privacy.fingerprint,
+                          "moved": done.were_old, "already_current": done.current,
+                          "unreadable": done.unreadable,
+                          "bans_recovered": done.bans_recovered,
+                          "bans_lost": len(done.bans_lost)})
     except KeyMismatch as exc:
         fail(str(exc))
     for name in sorted({*done.current, *done.were_old, *done.unreadable}):

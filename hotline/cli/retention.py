@@ -20,12 +20,16 @@ def retention() -> None:
 def retention_run(ctx: Context, dry_run: bool) -> None:
     """Drop callers' numbers from old contact records and delete old recordings at Twilio,
     as the daily job does; bans and opt-outs are kept."""
+    from hotline.audit.log import Actor, record
     from hotline.jobs import LaterRunner
-    from hotline.work.retention import apply_retention
+    from hotline.work.retention import apply_retention, retention_summary
 
     runtime = ctx.runtime(jobs=LaterRunner())
     with runtime.transaction() as session:
         result = apply_retention(session, runtime, runtime.clock(), dry_run=dry_run)
+        if not dry_run:
+            record(session, Actor.cli(), "retention.run", now=runtime.clock(),
+                   subject="retention", after=retention_summary(result))
     privacy = ctx.settings.privacy
     click.echo(f"privacy.retention_days = {privacy.retention_days}, "
                f"privacy.recording_retention_days = {privacy.recording_retention_days}")

@@ -22,6 +22,7 @@ from hotline.roster import models
 from hotline.roster.fairness import hours_report, with_call_counts
 from hotline.roster.history import oncall_at, record_history
 from hotline.roster.localtime import as_utc, to_instant
+from hotline.roster.rotadiff import ChapterChange, rota_changes, rota_state
 from hotline.roster.rotaexport import export_rota
 from hotline.roster.rotafile import RotaFileError, parse_rota
 from hotline.roster.rotasync import import_rota
@@ -82,16 +83,24 @@ def rota_import(ctx: Context, file: Path) -> None:
     runtime = ctx.runtime()
     try:
         parsed = parse_rota(text)
+        slugs = [c.slug for c in parsed.chapters]
+        phones = [v.phone for v in parsed.volunteers]
         with runtime.transaction() as session:
             now = runtime.clock()
+            was = rota_state(session, slugs, phones, now)
             summary = import_rota(session, parsed, now=now)
             if summary.changed:
+                ids = {row.slug: row.id for row in chapters_named(session, None)}
                 digest = hashlib.sha256(text.encode()).hexdigest()
-                for chapter_row in chapters_named(session, None):
-                    if chapter_row.slug in {c.slug for c in parsed.chapters}:
-                        record(session, Actor.cli(), "rota.import", now=now,
-                               chapter_id=chapter_row.id, subject=file.name,
-                               after={"file_sha256": digest, **asdict(summary)})
+                # Item by item, per chapter: what was added, what ended, what changed.
+                changes = rota_changes(was, rota_state(session, slugs, phones, now)) or [
+                    ChapterChange(slug) for slug in slugs]
+                for change in changes:
+                    record(session, Actor.cli(), "rota.import", now=now,
+                           chapter_id=ids[change.slug] if change.slug else None,
+                           subject=file.name, before=change.before or None,
+                           after={**change.after, "file_sha256": digest,
+                                  "counts": asdict(summary)})
     except RotaFileError as exc:
         for problem in exc.problems:
             where = f"{file}:{problem.line}" if problem.line else str(file)

@@ -98,11 +98,28 @@ def _security_headers(https: bool) -> Callable[[Response], Response]:
     return add
 
 
+MESSAGE_LIMIT = 300
+
+
 def _error_page(exc: HTTPException) -> tuple[str, int]:
     code = exc.code or 500
     if isinstance(exc, CSRFError):
         return render_template("errors/error.html", code=400, csrf=True), 400
-    return render_template("errors/error.html", code=code, csrf=False), code
+    return render_template("errors/error.html", code=code, csrf=False,
+                           message=message_for_people(exc)), code
+
+
+def message_for_people(exc: HTTPException) -> str | None:
+    """The reason a view gave `abort(4xx, _("..."))`, written (and translated) for the person;
+    None for werkzeug's own stock text, for 5xx, and for anything not one short line (the
+    page never shows a traceback or internal detail)."""
+    text = exc.description
+    if not text or text == type(exc).description or not 400 <= (exc.code or 500) < 500:
+        return None
+    text = str(text).strip()
+    if "\n" in text or len(text) > MESSAGE_LIMIT or "Traceback" in text:
+        return None
+    return text
 
 
 def _crash_page(exc: Exception) -> tuple[str, int]:

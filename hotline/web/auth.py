@@ -16,13 +16,11 @@ from hotline.accounts.signin import (
     check_sign_in,
     end_session,
     failure_keys,
-    new_totp_secret,
     note_failure,
     start_session,
     throttled,
-    totp_uri,
-    verify_totp,
 )
+from hotline.accounts.totp import confirm_totp, pending_secret, totp_uri, turn_off_totp
 from hotline.accounts.users import (
     RESET,
     AccountError,
@@ -45,12 +43,12 @@ from hotline.web.forms import (
     LoginForm,
     NewPasswordForm,
     TotpForm,
+    TotpOffForm,
 )
 
 bp = Blueprint("auth", __name__)
 PENDING = "pending_second_step"
 PENDING_SECONDS = 300
-NEW_TOTP = "new_totp_secret"
 
 
 def _address() -> str:
@@ -193,7 +191,7 @@ def account() -> ResponseReturnValue:
     return render_template(
         "auth/account.html", password_form=ChangePasswordForm(prefix="pw"), who=who,
         totp_form=TotpForm(prefix="totp"), totp_allowed=who.role is not Role.VOLUNTEER,
-        off_form=ActionForm(prefix="off"),
+        off_form=TotpOffForm(prefix="off"),
     )
 
 
@@ -225,31 +223,35 @@ def change_password() -> ResponseReturnValue:
             return redirect(url_for("web.auth.account"))
     return render_template(
         "auth/account.html", password_form=form, who=who, totp_form=TotpForm(prefix="totp"),
-        totp_allowed=who.role is not Role.VOLUNTEER, off_form=ActionForm(prefix="off")), 400
+        totp_allowed=who.role is not Role.VOLUNTEER, off_form=TotpOffForm(prefix="off")), 400
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
 @staff_page
 def totp_setup() -> ResponseReturnValue:
     who, rt = viewer(), runtime()
-    secret = session.get(NEW_TOTP)
-    if not isinstance(secret, str) or request.method == "GET":
-        secret = new_totp_secret()
-        session[NEW_TOTP] = secret
+    if who.has_totp:
+        # A new secret replaces the old one: that takes turning codes off first (with a code).
+        flash(_("Sign-in codes are already on. Turn them off first to use another app."))
+        return redirect(url_for("web.auth.account"))
     form = TotpForm(prefix="totp")
     if request.method == "POST" and form.validate_on_submit():
-        if verify_totp(secret, form.code.data or "", now=rt.clock()):
-            with rt.transaction() as db:
-                user = db.get(User, who.id)
-                assert user is not None
-                user.totp_secret = secret
+        with rt.transaction() as db:
+            user = db.get(User, who.id)
+            assert user is not None
+            turned_on = confirm_totp(user, form.code.data or "", now=rt.clock())
+            if turned_on:
                 revoke_sessions(db, who.id, now=rt.clock(), keep=who.session_id)
                 record(db, Actor.web(who.id, who.email), "user.totp_on", now=rt.clock(),
                        subject=who.email)
-            session.pop(NEW_TOTP, None)
+        if turned_on:
             flash(_("Sign-in codes are on: you will be asked for one each time you sign in."))
             return redirect(url_for("web.auth.account"))
         form.code.errors = [_("That code did not match. Check the clock of your phone.")]
+    with rt.transaction() as db:
+        user = db.get(User, who.id)
+        assert user is not None
+        secret = pending_secret(user)     # kept on the account until confirmed, not in the cookie
     return render_template("auth/totp.html", form=form, secret=secret,
                            uri=totp_uri(secret, who.email))
 
@@ -257,13 +259,24 @@ def totp_setup() -> ResponseReturnValue:
 @bp.route("/account/totp/off", methods=["POST"])
 @staff_page
 def totp_off() -> ResponseReturnValue:
+    """Codes off only with a current code (counted against the sign-in throttle)."""
     who, rt = viewer(), runtime()
-    if ActionForm(prefix="off").validate_on_submit():
+    form = TotpOffForm(prefix="off")
+    if form.validate_on_submit():
         with rt.transaction() as db:
             user = db.get(User, who.id)
             assert user is not None
-            user.totp_secret = None
-            record(db, Actor.web(who.id, who.email), "user.totp_off", now=rt.clock(),
-                   subject=who.email)
-        flash(_("Sign-in codes are off."))
-    return redirect(url_for("web.auth.account"))
+            ok = user.totp_secret is not None and check_code(
+                db, user, form.code.data or "", _address(),
+                secret=rt.settings.app.secret_key, now=rt.clock())
+            if ok:
+                turn_off_totp(user)
+                record(db, Actor.web(who.id, who.email), "user.totp_off", now=rt.clock(),
+                       subject=who.email)
+        if ok:
+            flash(_("Sign-in codes are off."))
+            return redirect(url_for("web.auth.account"))
+        form.code.errors = [_("That code did not work. Try the newest one from your app.")]
+    return render_template(
+        "auth/account.html", password_form=ChangePasswordForm(prefix="pw"), who=who,
+        totp_form=TotpForm(prefix="totp"), totp_allowed=True, off_form=form), 400

@@ -86,6 +86,14 @@ class TotpForm(FlaskForm):
     submit = SubmitField(_l("Turn on"))
 
 
+class TotpOffForm(FlaskForm):
+    """Turning codes off takes a current code: a stolen session alone cannot do it."""
+
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(min=6, max=8)])
+    submit = SubmitField(_l("Turn sign-in codes off"))
+
+
 class ShiftForm(FlaskForm):
     volunteer = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired()])
     days = CheckboxesField(_l("Starts on"), choices=DAY_CHOICES,

@@ -139,6 +139,14 @@ def apply_retention(session: Session, runtime: Runtime, now: datetime, *,
     return result
 
 
+def retention_summary(result: Retention) -> dict[str, Any]:
+    """What the audit log keeps of a run: its cut-offs and counts (never a number)."""
+    return {"contacts_before": result.contacts_before,
+            "recordings_before": result.recordings_before, "calls": result.calls,
+            "texts": result.texts, "messages": result.messages,
+            "recordings": result.recordings, "recordings_failed": result.recordings_failed}
+
+
 def _update(session: Session, statement: Any) -> int:
     rows: int = session.execute(statement.execution_options(
         synchronize_session=False)).rowcount  # type: ignore[attr-defined]

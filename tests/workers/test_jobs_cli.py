@@ -232,3 +232,25 @@ def test_redis_down_lists_the_database_s_work_and_says_so(
     retried = run(["jobs", "retry", "rq-abc"], tmp_path, **env)
     assert retried.returncode == 2 and retried.stderr.count("\n") == 1
     assert "queue.redis_url: cannot reach Redis" in retried.stderr
+
+
+def test_a_retry_is_audited_and_the_log_still_verifies(
+    committed: tuple[Runtime, FixedClock], clean_database_url: str, tmp_path: Path,
+) -> None:
+    from hotline.audit.log import verify
+    from hotline.audit.models import AuditEntry
+
+    runtime, clock = committed
+    task_id, text_id = fail_a_task_and_a_text(runtime, clock)
+    env = {"HOTLINE_DATABASE_URL": clean_database_url}
+    for item in (f"task-{task_id}", f"text-{text_id}"):
+        assert run(["jobs", "retry", item], tmp_path, **env).returncode == 0
+    assert run(["jobs", "retry", f"task-{task_id}"], tmp_path, **env).returncode == 1
+    with runtime.sessions() as session:
+        log = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        assert [(e.action, e.subject) for e in log] == [
+            ("job.retry", f"task-{task_id}"), ("job.retry", f"text-{text_id}")]
+        assert all(e.actor.startswith("cli:") for e in log)
+        assert log[0].before == {"state": "failed"}
+        assert log[0].after["state"] == "pending" and log[0].after["what"] == "voicemail_unclaimed"
+        assert verify(session).problems == ()

@@ -104,7 +104,6 @@ def second_step() -> ResponseReturnValue:
         flash(_("Please sign in again."))
         return redirect(url_for("web.auth.login"))
     form = CodeForm()
-    failed = False
     if form.validate_on_submit():
         rt = runtime()
         with rt.transaction() as db:
@@ -114,8 +113,9 @@ def second_step() -> ResponseReturnValue:
                 now=rt.clock())
         if ok and user is not None:
             return _begin(user.id)
-        failed = True
-    return render_template("auth/code.html", form=form, failed=failed)
+        # Beside the field, where the person looks (and a screen reader announces it there).
+        form.code.errors = [_("That code did not work. Try the newest one from your app.")]
+    return render_template("auth/code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

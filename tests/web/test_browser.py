@@ -13,12 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from hotline.accounts.totp import new_totp_secret
 from hotline.accounts.users import RESET, issue_token, user_by_email
 from hotline.roster import models
+from hotline.roster.changes import add_override
 from hotline.roster.localtime import to_instant
+from hotline.roster.rules import OverrideKind, Tier
 from tests.roster.test_cli import run
 from tests.web.conftest import DESKTOP, PHONE, Person
-from tests.web.helpers import PEOPLE
+from tests.web.helpers import PASSWORD, PEOPLE
 
 NEW_YORK = ZoneInfo("America/New_York")
 Live = Callable[[str], Person]
@@ -226,13 +229,35 @@ def test_forms_with_errors_and_pages_behind_links_pass_axe(live: Live) -> None:
                            .where(models.Chapter.slug == "boston-grief")).first()
         rotation = db.scalars(select(models.Rotation.id)).first()
         ann = user_by_email(db, PEOPLE["ann"][0])
-        assert ann is not None
+        admin = user_by_email(db, PEOPLE["admin"][0])
+        assert ann is not None and admin is not None
         link = issue_token(db, ann, RESET, now=runtime.clock())
+        admin.totp_secret = new_totp_secret()            # the admin signs in with a code
+        boston_row = db.scalars(select(models.Chapter)
+                                .where(models.Chapter.slug == "boston-grief")).one()
+        dev = db.scalars(select(models.Volunteer)
+                         .where(models.Volunteer.name == "Dev Patel")).one()
+        soon = runtime.clock() + timedelta(days=2)
+        override = add_override(db, boston_row, OverrideKind.ADD, dev, soon,
+                                soon + timedelta(hours=3), now=runtime.clock(),
+                                tier=Tier.PRIMARY).id
     for size in (DESKTOP, PHONE):
         boston, chicago, stranger, ann_page = live("boston"), live("chicago"), live(""), live("ann")
         for person in (boston, chicago, stranger, ann_page):
             person.page.set_viewport_size(size)
         boston.open(f"/chapters/boston-grief/rota/shifts/{shift}")
+        boston.open(f"/chapters/boston-grief/rota/overrides/{override}")
+        coded = live("")
+        coded.page.set_viewport_size(size)
+        coded.open("/login")
+        coded.page.get_by_label("Email").fill(PEOPLE["admin"][0])
+        coded.page.get_by_label("Password").fill(PASSWORD)
+        coded.page.get_by_role("button", name="Sign in").click()
+        coded.page.wait_for_load_state()
+        assert coded.page.url.endswith("/login/code"), coded.page.url
+        coded.check()
+        refused_form(coded, "/login/code", "Continue",
+                     {"Code from your authenticator app": "000000"})
         chicago.open(f"/chapters/chicago-recovery/rota/rotations/{rotation}")
         refused_form(boston, "/chapters/boston-grief/rota/shifts/new", "Save shift")
         refused_form(boston, "/chapters/boston-grief/rota/overrides/new", "Save override")

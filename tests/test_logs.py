@@ -43,15 +43,18 @@ def test_served_with_json_logs_every_line_is_json_and_masked(
 ) -> None:
     env = {**served_env(clean_database_url, free_port(), free_port()),
            "HOTLINE_APP_LOG_FORMAT": "json", "HOTLINE_CALLS_EMERGENCY_LINE": "+18002738255"}
-    rota = tmp_path / "rota.toml"       # Boston turns every caller away: a cap's warning
+    # Chicago (someone on call at every hour: its rotation) holds one caller at most, so the
+    # second caller is turned away with a cap's warning.
+    rota = tmp_path / "rota.toml"
     rota.write_text((ROOT / "hotline/sample/rota.toml").read_text()
-                    .replace("max_holding = 100", "max_holding = 1", 1))
+                    .replace('slug = "chicago-recovery"\n',
+                             'slug = "chicago-recovery"\nmax_holding = 1\n', 1))
     imported = run(["rota", "import", str(rota)], tmp_path, **env)
     assert imported.returncode == 0, imported.stderr
     with serving(env, tmp_path) as server:
         for n, caller in enumerate(("+15551110000", "+15557654321")):   # one holding max
             status, _ = server.post("/voice/incoming", {
-                "CallSid": f"CA{n:032d}", "From": caller, "To": "+16175550100",
+                "CallSid": f"CA{n:032d}", "From": caller, "To": "+13125550100",
                 "CallStatus": "ringing", "Direction": "inbound"})
             assert status == 200
     lines = [line for line in server.log().splitlines()

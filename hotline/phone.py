@@ -18,6 +18,8 @@ from typing import NewType
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from hotline.refusals import N_, Refusal
+
 E164 = NewType("E164", str)
 """A number in E.164 form, e.g. '+16175550111', that passed one of the parsers below."""
 
@@ -28,19 +30,19 @@ WITHHELD = frozenset({
 })
 
 
-class PhoneError(ValueError):
+class PhoneError(Refusal):
     """Not a usable number; the message says why in a few words (never the number)."""
 
 
 def _parse(text: str) -> phonenumbers.PhoneNumber:
     if not isinstance(text, str) or not text.startswith("+"):
-        raise PhoneError("is not E.164: write + and the country code first")
+        raise PhoneError(N_("is not E.164: write + and the country code first"))
     if len(text) > 20:
-        raise PhoneError("is too long for a phone number")
+        raise PhoneError(N_("is too long for a phone number"))
     try:
         return phonenumbers.parse(text, None)
     except NumberParseException:
-        raise PhoneError("is not a phone number") from None
+        raise PhoneError(N_("is not a phone number")) from None
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> E164:
@@ -51,10 +53,10 @@ def parse_phone(text: str) -> E164:
     """A valid number in E.164 form; PhoneError (with the form to write) otherwise."""
     number = _parse(text)
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("is not a valid number for its country")
+        raise PhoneError(N_("is not a valid number for its country"))
     normal = _e164(number)
     if normal != text:
-        raise PhoneError(f"is not E.164: write it as {normal}")
+        raise PhoneError(N_("is not E.164: write it as %(normal)s"), normal=normal)
     return normal
 
 
@@ -62,7 +64,7 @@ def parse_caller(text: str) -> E164:
     """A possible number, normalised to E.164 (spaces and dashes dropped)."""
     number = _parse(text.strip() if isinstance(text, str) else text)
     if not phonenumbers.is_possible_number(number):
-        raise PhoneError("has the wrong number of digits for its country")
+        raise PhoneError(N_("has the wrong number of digits for its country"))
     return _e164(number)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.refusals import N_
+from hotline.refusals import N_, Refusal
 from hotline.roster import models
 from hotline.roster.changes import RotaChangeError, chapters_of
 from hotline.roster.history import freeze_until
@@ -119,7 +119,7 @@ def add_volunteer(
     name = name.strip()
     problems = file_problems("volunteer", {"name": name, "phone": phone})
     if problems:
-        raise RotaChangeError("; ".join(problems))
+        raise RotaChangeError.all_of(problems)
     row = session.scalar(select(models.Volunteer).where(models.Volunteer.phone == phone))
     created = row is None
     if row is None:
@@ -205,19 +205,19 @@ def volunteers_of(session: Session, chapter_id: int) -> Sequence[models.Voluntee
     ).all()
 
 
-def settings_problems(settings: Mapping[str, SettingValue]) -> list[str]:
+def settings_problems(settings: Mapping[str, SettingValue]) -> list[Refusal]:
     """Why the rota file import would refuse these chapter settings (by column name): the
     import's own check, so the two can never disagree."""
     return [reason for _key, reason in setting_problems(settings)]
 
 
-def file_problems(table: str, raw: dict[str, Any]) -> list[str]:
+def file_problems(table: str, raw: dict[str, Any]) -> list[Refusal]:
     """Why the rota file import would refuse `raw` as one [[table]] entry (e.g. a volunteer's
     name and phone), checked by the import's own reader."""
     problems: list[Problem] = []
     reader = Reader({}, Lines(""), problems)
     getattr(reader, table)(Entry(raw, lambda _key: 0, problems, set(raw)))
-    return [problem.reason for problem in problems]
+    return [problem.refusal or Refusal(problem.reason) for problem in problems]
 
 
 def chapter_settings(chapter: models.Chapter) -> dict[str, SettingValue]:
@@ -238,7 +238,7 @@ def update_chapter_settings(
     before = chapter_settings(chapter)
     problems = settings_problems({**before, **values})
     if problems:
-        raise RotaChangeError("; ".join(problems))
+        raise RotaChangeError.all_of(problems)
     for column, value in values.items():
         setattr(chapter, column, value)
     session.flush()

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotline.refusals import Refusal
 from hotline.roster.rotasettings import SettingValue
 from hotline.roster.rules import OverrideKind, RotationUnit, Tier, Weekday
 
@@ -31,6 +32,7 @@ class Problem:
 
     line: int
     reason: str
+    refusal: Refusal | None = None   # the reason marked for translation, where it is
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}" if self.line else self.reason
@@ -169,8 +171,9 @@ class Entry:
                     key, f"unknown key {key!r} (expected one of {', '.join(sorted(allowed))})"
                 )
 
-    def fail(self, key: str | None, reason: str) -> None:
-        self.problems.append(Problem(self.line(key), reason))
+    def fail(self, key: str | None, reason: str | Refusal) -> None:
+        refusal = reason if isinstance(reason, Refusal) else None
+        self.problems.append(Problem(self.line(key), str(reason), refusal))
 
     def get(
         self, key: str, kind: type | tuple[type, ...], default: Any = ..., what: str = ""

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.phone import PhoneError, parse_phone
+from hotline.refusals import N_, Refusal
 from hotline.roster.localtime import as_utc, to_instant
 from hotline.roster.rotachecks import clashing_shifts, overlapping, repeated
 from hotline.roster.rotafile import (
@@ -111,7 +112,8 @@ class Reader:
         for number in numbers or []:
             problem = _phone_problem(number)
             if problem:
-                e.fail("numbers", f"number {number!r} {problem}")
+                e.fail("numbers", Refusal(N_("number %(number)r %(problem)s"), number=number,
+                                          problem=problem))
                 ok = False
         settings: dict[str, SettingValue] = {}
         for key, (kind, column) in CHAPTER_SETTINGS.items():
@@ -136,16 +138,17 @@ class Reader:
         experiences = e.get("experiences", list, default=[])
         active = e.get("active", bool, default=True)
         if name is not None and not name.strip():
-            e.fail("name", "name must not be empty")
+            e.fail("name", Refusal(N_("name must not be empty")))
             name = None
         self._fits(e, "name", name, 200)
-        problem = _phone_problem(phone) if phone is not None else ""
+        problem = _phone_problem(phone) if phone is not None else None
         if problem:
-            e.fail("phone", f"phone {phone!r} {problem}")
+            e.fail("phone", Refusal(N_("phone %(phone)r %(problem)s"), phone=phone,
+                                    problem=problem))
             phone = None
         for key, values in (("languages", languages), ("experiences", experiences)):
             if values is not None and not all(isinstance(v, str) for v in values):
-                e.fail(key, f"{key} must be a list of strings")
+                e.fail(key, Refusal(N_("%(key)s must be a list of strings"), key=key))
                 return None
         if name is None or phone is None or languages is None or experiences is None:
             return None
@@ -156,7 +159,8 @@ class Reader:
     def _fits(self, e: Entry, key: str, value: object, limit: int) -> bool:
         """False (with a problem) when a text is longer than its database column holds."""
         if isinstance(value, str) and len(value) > limit:
-            e.fail(key, f"{key} is {len(value)} characters long; at most {limit} are kept")
+            e.fail(key, Refusal(N_("%(key)s is %(length)s characters long; at most %(limit)s "
+                                   "are kept"), key=key, length=len(value), limit=limit))
             return False
         return True
 
@@ -381,12 +385,12 @@ _OVERRIDE_KEYS = {"chapter", "kind", "volunteer", "replacement", "tier", "start"
 _UNAVAILABLE_KEYS = {"volunteer", "start", "end", "reason"}
 
 
-def _phone_problem(number: object) -> str:
-    """Why `number` cannot be rung ('' if it can), for a line of the rota file."""
+def _phone_problem(number: object) -> Refusal | None:
+    """Why `number` cannot be rung (None if it can), for a line of the rota file."""
     if not isinstance(number, str):
-        return "must be text in quotes, like \"+16175550111\""
+        return Refusal(N_("must be text in quotes, like \"+16175550111\""))
     try:
         parse_phone(number)
     except PhoneError as exc:
-        return f"{exc} (like +16175550111)"
-    return ""
+        return Refusal(N_("%(problem)s (like +16175550111)"), problem=exc)
+    return None

@@ -52,8 +52,13 @@ def apply(
 
 
 def reason(refusal: Refusal) -> str:
-    """Why the domain refused, in the reader's language."""
-    return str(gettext(refusal.message, **refusal.values))
+    """Why the domain refused, in the reader's language (each of several reasons, and a
+    reason given as a value, translated too)."""
+    if refusal.parts:
+        return "; ".join(reason(part) for part in refusal.parts)
+    values = {name: reason(value) if isinstance(value, Refusal) else value
+              for name, value in refusal.values.items()}
+    return str(gettext(refusal.message, **values))
 
 
 def local_instant(wall: datetime | None, zone: str) -> datetime:

@@ -25,7 +25,7 @@ from hotline.roster.rotasettings import SETTINGS, SettingValue, setting_problems
 from hotline.roster.store import load_rota_between
 from hotline.roster.timeline import find_gaps
 from hotline.web.access import coordinator_page, runtime, viewer
-from hotline.web.changes import Done, apply, refused, split_tags
+from hotline.web.changes import Done, apply, reason, refused, split_tags
 from hotline.web.forms import ActionForm, SettingsForm, VolunteerEditForm, VolunteerForm
 
 bp = Blueprint("people", __name__, url_prefix="/chapters/<slug>")
@@ -179,8 +179,8 @@ def settings(chapter: models.Chapter) -> ResponseReturnValue:
         # The rota file's own checks, each reason shown beside its field.
         columns = {s.key: s.column for s in SETTINGS}
         problems = setting_problems(values)
-        for key, reason in problems:
-            refused(form[columns[key]], reason)
+        for key, why in problems:
+            refused(form[columns[key]], reason(why))
         if not problems:
             def change(db: Session, now: datetime) -> Done:
                 row = db.get(models.Chapter, chapter.id)

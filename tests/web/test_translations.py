@@ -54,6 +54,14 @@ def test_messages_pot_is_what_extraction_finds_now(tmp_path: Path, at_root: None
 SPANISH = {
     "end must be after start": "el final debe ser posterior al inicio",
     "Use at least %(count)s characters.": "Usa al menos %(count)s caracteres.",
+    "emergency_line must be E.164 (like +18002738255) or empty":
+        "emergency_line debe estar en formato E.164 (como +18002738255) o vacío",
+    "%(key)s must be %(low)s to %(high)s seconds":
+        "%(key)s debe estar entre %(low)s y %(high)s segundos",
+    "phone %(phone)r %(problem)s": "el teléfono %(phone)r %(problem)s",
+    "%(problem)s (like +16175550111)": "%(problem)s (como +16175550111)",
+    "is not E.164: write + and the country code first":
+        "no está en formato E.164: escribe + y el código del país primero",
 }
 
 
@@ -89,3 +97,29 @@ def test_a_refusal_with_values_is_translated_then_filled_in(spanish: FlaskClient
         "csrf_token": csrf(page), "pw-current": PASSWORD, "pw-password": "short",
         "pw-confirm": "short"})
     assert "Usa al menos 10 caracteres." in refused.data.decode()
+
+
+def test_settings_and_volunteer_refusals_are_translated_field_by_field(
+    spanish: FlaskClient,
+) -> None:
+    """The rota file's own checks (shared with `rota import`, which prints them in English)
+    reach the settings page and the volunteer form in the reader's language, each part of a
+    composed reason translated on its own."""
+    assert sign_in(spanish, "boston").status_code == 302
+    url = "/chapters/boston-grief/settings"
+    values = {"greeting": "Hola", "hold_message": "Espere", "hours_text": "Tardes",
+              "emergency_line": "911", "ring_strategy": "all", "ring_timeout_seconds": 20,
+              "max_wait_seconds": 90, "wave_timeout_seconds": 30, "accept_mode": "press1",
+              "language": "es-US", "max_holding": 100, "max_calls_per_caller": 2,
+              "alert_unclaimed_minutes": 30, "callback_delays_minutes": "5, 30, 120",
+              "callback_hours": "09:00-20:00", "reminder_hours": "24", "callback_greeting": ""}
+    page = spanish.post(url, data={"csrf_token": csrf(spanish.get(url).data), **values})
+    text = page.data.decode()
+    assert "emergency_line debe estar en formato E.164" in text
+    assert "must be E.164" not in text
+    url = "/chapters/boston-grief/volunteers"
+    page = spanish.post(url, data={"csrf_token": csrf(spanish.get(url).data), "name": "Zoe",
+                                   "phone": "617-555-0199", "languages": "", "experiences": ""})
+    text = page.data.decode()
+    assert ("el teléfono &#39;617-555-0199&#39; no está en formato E.164: escribe + y el "
+            "código del país primero (como +16175550111)") in text, text[-3000:]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.audit.log import Actor, record
 from hotline.cli import Context, database_errors, fail, pass_context
 from hotline.cli.rota import chapters_named, iso_utc, parse_instant, rota
-from hotline.reminders.swaps import pages_url, swap_offered, swap_taken
+from hotline.reminders.swaps import pages_url, swap_decided, swap_offered, swap_taken
 from hotline.roster import models
 from hotline.roster.changes import (
     RotaChangeError,
@@ -193,7 +193,8 @@ def swap_take(ctx: Context, swap_id: int, phone: str) -> None:
 @database_errors
 def swap_approve(ctx: Context, swap_id: int) -> None:
     """Approve a taken swap: the taker replaces the offerer for its interval."""
-    _swap_step(ctx, "swap.approve", lambda s, now: approve_swap(s, swap_id, now=now),
+    _swap_step(ctx, "swap.approve", lambda s, now: _decided(s, approve_swap(s, swap_id, now=now),
+                                                            True, now),
                lambda row: f"swap {swap_id} approved (override {row.override_id})")
 
 
@@ -203,8 +204,15 @@ def swap_approve(ctx: Context, swap_id: int) -> None:
 @database_errors
 def swap_decline(ctx: Context, swap_id: int) -> None:
     """Decline or withdraw an open swap; the rota stays as it is."""
-    _swap_step(ctx, "swap.decline", lambda s, now: decline_swap(s, swap_id, now=now),
+    _swap_step(ctx, "swap.decline", lambda s, now: _decided(s, decline_swap(s, swap_id, now=now),
+                                                            False, now),
                lambda _: f"swap {swap_id} declined")
+
+
+def _decided(session: Session, row: models.SwapRequest, approved: bool,
+             now: datetime) -> models.SwapRequest:
+    swap_decided(session, row, approved, now)
+    return row
 
 
 @swap.command("list")

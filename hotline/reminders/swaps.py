@@ -1,5 +1,5 @@
 """Texts about swap requests: an offered shift is texted to the volunteers who could take it;
-the one who offered it hears when someone takes it."""
+the one who offered it hears when someone takes it; both hear what the coordinator decided."""
 
 from __future__ import annotations
 
@@ -56,3 +56,29 @@ def swap_taken(session: Session, swap: SwapRequest, now: datetime) -> None:
             f"{when(swap.end, chapter)}. It is theirs once a coordinator approves it.")
     queue_text(session, key=f"swap-{swap.id}-taken", kind="swap", from_number=number,
                body=body, now=now, volunteer_id=swap.offered_by_id, chapter_id=chapter.id)
+
+
+def swap_decided(session: Session, swap: SwapRequest, approved: bool, now: datetime) -> None:
+    """Tell the one who offered the swap, and the one who took it, what the coordinator
+    decided (once each): whose shift it is now."""
+    chapter = session.get(Chapter, swap.chapter_id)
+    number = line_number(session, swap.chapter_id)
+    if chapter is None or number is None:
+        return
+    span = f"{when(swap.start, chapter)} to {when(swap.end, chapter)}"
+    if approved:
+        said = {swap.offered_by_id: f"{chapter.name}: your swap {span} is approved: you are "
+                                    "off the rota for that time.",
+                swap.taken_by_id: f"{chapter.name}: the swap you took is approved: you are on "
+                                  f"call {span}."}
+    else:
+        said = {swap.offered_by_id: f"{chapter.name}: your swap {span} was not approved: you "
+                                    "are still on call then. Ask your coordinator why.",
+                swap.taken_by_id: f"{chapter.name}: the swap you took ({span}) was not "
+                                  "approved: it stays with who had it."}
+    decision = "approved" if approved else "refused"
+    for volunteer_id, body in said.items():
+        if volunteer_id is not None:
+            queue_text(session, key=f"swap-{swap.id}-{decision}-{volunteer_id}", kind="swap",
+                       from_number=number, body=body, now=now, volunteer_id=volunteer_id,
+                       chapter_id=chapter.id)

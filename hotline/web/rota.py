@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.reminders.swaps import swap_decided
 from hotline.roster import models
 from hotline.roster.changes import add_override, approve_swap, decline_swap
 from hotline.roster.edits import (
@@ -293,6 +294,7 @@ def swap(chapter: models.Chapter, swap_id: int, decision: str) -> ResponseReturn
         before = swap_summary(row)
         decided = (approve_swap(db, swap_id, now=now) if decision == "approve"
                    else decline_swap(db, swap_id, now=now))
+        swap_decided(db, decided, decision == "approve", now)
         return Done(f"swap {swap_id}", before, swap_summary(decided))
 
     error = apply(f"swap.{decision}", chapter.id, change)

@@ -58,3 +58,40 @@ def test_an_offer_is_texted_to_who_could_take_it_and_the_taking_to_the_offerer(
                      "to Fri 13 Mar 22:00. It is theirs once a coordinator approves it.")
     ben.post(f"/me/swaps/{swap.id}/take", data={"csrf_token": csrf(page)})   # refused: once
     assert len(sent(seeded)) == len(offers) + 1
+
+
+def test_the_coordinators_decision_is_texted_to_both_volunteers(
+    login: Callable[[str], FlaskClient], seeded: Runtime
+) -> None:
+    with seeded.sessions() as db:
+        boston = chapter_by_slug(db, "boston-grief").id
+    ann, ben, coordinator = login("ann"), login("ben"), login("boston")
+    for start, end in (("2026-03-13T18:00", "2026-03-13T22:00"),
+                       ("2026-03-20T18:00", "2026-03-20T22:00")):
+        ann.post("/me/swaps", data={"csrf_token": csrf(ann.get("/me").data), "chapter": boston,
+                                    "start": start, "end": end})
+    with seeded.sessions() as db:
+        first, second = db.scalars(select(models.SwapRequest).order_by(models.SwapRequest.start))
+    for swap in (first, second):
+        ben.post(f"/me/swaps/{swap.id}/take", data={"csrf_token": csrf(ben.get("/me").data)})
+    before = len(sent(seeded))
+    rota = "/chapters/boston-grief/rota"
+    week = coordinator.get(f"{rota}?week=2026-03-09").data
+    coordinator.post(f"{rota}/swaps/{first.id}/approve", data={"csrf_token": csrf(week)})
+    coordinator.post(f"{rota}/swaps/{second.id}/refuse", data={"csrf_token": csrf(week)})
+    decided = sent(seeded)[before:]
+    line = "+16175550100"
+    assert decided == [
+        (ANN, line, "Boston Bereavement Line: your swap Fri 13 Mar 18:00 to Fri 13 Mar 22:00 is "
+                    "approved: you are off the rota for that time."),
+        (BEN, line, "Boston Bereavement Line: the swap you took is approved: you are on call "
+                    "Fri 13 Mar 18:00 to Fri 13 Mar 22:00."),
+        (ANN, line, "Boston Bereavement Line: your swap Fri 20 Mar 18:00 to Fri 20 Mar 22:00 was "
+                    "not approved: you are still on call then. Ask your coordinator why."),
+        (BEN, line, "Boston Bereavement Line: the swap you took (Fri 20 Mar 18:00 to Fri 20 Mar "
+                    "22:00) was not approved: it stays with who had it."),
+    ]
+    with seeded.sessions() as db:
+        assert [s.status for s in db.scalars(
+            select(models.SwapRequest).order_by(models.SwapRequest.start))] == [
+            "approved", "declined"]

@@ -26,6 +26,7 @@ See bench/README.md for the model and the README's "Performance" for the figures
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import hashlib
 import statistics
@@ -294,14 +295,18 @@ def hotline_plan(trace: Trace, caller: CallerSpec) -> tuple[Wave, ...]:
 class Hotline:
     """hotline's dispatch rule at every event and every hold-music turn."""
 
-    def __init__(self, *, sequential: bool) -> None:
+    def __init__(self, *, sequential: bool, one_tier: bool = False) -> None:
         self.sequential = sequential
+        self.one_tier = one_tier
         self.name = "hotline, " + ("sequential" if sequential else "ring-all")
+        self.name += ", tiers as one" if one_tier else ""
         self._queued = False
 
     def arrived(self, line: Line, caller: Holding, on_call_ids: tuple[int, ...]) -> None:
         caller.plan = tuple(tuple(v.id for v in wave.volunteers)
                             for wave in hotline_plan(line.trace, caller.spec))
+        if self.one_tier:                     # what-if: everyone on call in the first wave
+            caller.plan = (tuple(v for tier in caller.plan for v in tier),)
         self._hold_turn(line, caller)
 
     def _hold_turn(self, line: Line, caller: Holding) -> None:
@@ -348,21 +353,38 @@ class Hotline:
             line.dial(by_id[offer.call_id], offer.volunteer_id, HOTLINE_RING, screen=True)
 
 
-def strategies() -> list[Callable[[], Strategy]]:
-    return [RingAllOnce, lambda: RingAllOnce(screen=True), OneAtATime,
-            lambda: Hotline(sequential=False), lambda: Hotline(sequential=True)]
+def strategies(what_if: bool = False) -> list[Callable[[], Strategy]]:
+    """The strategies compared; with `what_if`, rows that take one thing away to show its cost."""
+    made: list[Callable[[], Strategy]] = [
+        RingAllOnce, lambda: RingAllOnce(screen=True), OneAtATime,
+        lambda: Hotline(sequential=False), lambda: Hotline(sequential=True)]
+    if what_if:
+        made.append(lambda: Hotline(sequential=False, one_tier=True))
+    return made
 
 
 def digest(trace: Trace) -> str:
-    """A fingerprint of what was played: callers, rota and phones."""
-    text = repr((trace.seed, trace.callers, sorted(trace.people.items()),
-                 trace.rota.shifts))
+    """A fingerprint of what was played (callers, rota, phones), the same in every process."""
+    text = repr(_canonical((trace.seed, trace.callers, trace.people, trace.rota.shifts)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def play(trace: Trace) -> list[Result]:
+def _canonical(value: object) -> object:
+    """`value` with sets sorted (their order follows the process's string hashing)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(repr(v) for v in value))
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+def play(trace: Trace, what_if: bool = False) -> list[Result]:
     """Every strategy on the same trace."""
-    return [Line(trace, make()).run() for make in strategies()]
+    return [Line(trace, make()).run() for make in strategies(what_if)]
 
 
 # The report ---------------------------------------------------------------------------------
@@ -409,13 +431,13 @@ def summary(values: Sequence[float], fmt: str) -> str:
 
 
 def table(runs: Sequence[Sequence[Result]]) -> str:
-    """A Markdown table: one row per strategy, each figure median [lowest-highest] over seeds."""
+    """A Markdown table: a column per strategy, a row per figure, each figure's median
+    [lowest-highest] over the seeds."""
     names = [r.strategy for r in runs[0]]
-    lines = ["| strategy | " + " | ".join(label for label, _, _ in FIGURES) + " |",
-             "|---" * (len(FIGURES) + 1) + "|"]
-    for i, name in enumerate(names):
-        cells = [summary([figure(run[i]) for run in runs], fmt) for _, figure, fmt in FIGURES]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines = ["| figure | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for label, figure, fmt in FIGURES:
+        cells = [summary([figure(run[i]) for run in runs], fmt) for i in range(len(names))]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -425,13 +447,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=7 * 24.0, help="length of the trace")
     parser.add_argument("--volunteers", type=int, default=16)
     parser.add_argument("--scale", type=float, default=1.0, help="arrival rate multiplier")
+    parser.add_argument("--what-if", action="store_true",
+                        help="add hotline ringing both tiers in one wave")
     args = parser.parse_args(argv)
     began = time.monotonic()
     runs = []
     for seed in args.seeds:
         trace = make_trace(seed, volunteers=args.volunteers, scale=args.scale,
                            hours=args.hours)
-        runs.append(play(trace))
+        runs.append(play(trace, args.what_if))
     first = runs[0][0]
     callers = [run[0].callers for run in runs]
     gaps = [run[0].gap for run in runs]

@@ -4,6 +4,8 @@ is hotline's own dispatch. Keeps the bench from rotting; the figures are the REA
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,21 @@ def test_a_seed_gives_the_same_figures(results: list[bench_reach.Result]) -> Non
     assert bench_reach.play(make_trace(7, hours=HOURS)) == results
 
 
+def test_a_seed_gives_the_same_table_in_another_process(
+    results: list[bench_reach.Result],
+) -> None:
+    """Nothing depends on the order of a set (strings hash differently in each process)."""
+    script = Path(bench_reach.__file__)
+    run = subprocess.run(
+        [sys.executable, str(script), "--seeds", "7", "--hours", str(HOURS)],
+        capture_output=True, text=True, check=True, timeout=120,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
+    printed = [line for line in run.stdout.splitlines() if line.startswith("|")]
+    assert printed == bench_reach.table([results]).splitlines()
+    assert f"(seed 7: {results[0].trace})" in run.stdout
+
+
 def test_hotline_rings_by_hotlines_dispatch(monkeypatch: pytest.MonkeyPatch) -> None:
     real = bench_reach.dispatch
     assert real is hotline.calls.dispatch.dispatch
@@ -76,9 +93,11 @@ def test_hotline_rings_by_hotlines_dispatch(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(decided) == played.rung > 0
 
 
-def test_the_table_has_a_row_per_strategy(results: list[bench_reach.Result]) -> None:
-    text = bench_reach.table([results, results])
-    rows = text.splitlines()
-    assert len(rows) == 2 + len(results)
-    assert rows[2].startswith("| ring all once |")
-    assert "hotline, sequential" in rows[-1]
+def test_the_table_has_a_column_per_strategy(results: list[bench_reach.Result]) -> None:
+    rows = bench_reach.table([results, results]).splitlines()
+    assert len(rows) == 2 + len(bench_reach.FIGURES)
+    assert rows[0].startswith("| figure | ring all once | ")
+    assert rows[0].endswith(" | hotline, sequential |")
+    reach = rows[2].split(" | ")
+    assert reach[0] == "| reach a person (%)"
+    assert reach[4] == f"{100 * results[3].person / results[3].covered:.0f}%"

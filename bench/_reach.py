@@ -17,7 +17,6 @@ from typing import Literal
 
 from hotline.roster.oncall import on_call
 from hotline.roster.rules import ChapterRota, Tier, VolunteerRef, Weekday, WeeklyShift
-from hotline.voice.twiml import SCREEN_SECONDS
 
 #: A Monday in January (no DST change within the week); the chapter keeps UTC wall time.
 WEEK_START = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
@@ -33,8 +32,9 @@ PRIMARY_PER_BLOCK = (1, 1, 2, 2, 3, 3)
 BACKUP_PER_BLOCK = (0, 0, 1, 1, 1, 2)
 GAP_BLOCK = 1                            # 04:00-08:00: nobody on call on two nights a week
 
-# The press-1 screen: the prompt naming the line, then hotline.voice.twiml's SCREEN_SECONDS
-# for a key (a person presses 1 after SCREEN_THINK; a voicemail box presses nothing).
+# A press-1 screen: the prompt naming the line, then a wait for a key (hotline's is
+# hotline.voice.twiml.SCREEN_SECONDS); a person presses 1 after SCREEN_THINK, a voicemail box
+# presses nothing.
 SCREEN_PROMPT = 4.0
 SCREEN_THINK = 1.5
 
@@ -96,8 +96,9 @@ def _within(spans: tuple[tuple[float, float], ...], t: float) -> bool:
 
 
 def ring(trace: Trace, volunteer_id: int, caller_id: int, nth: int, t: float,
-         timeout: float, screen: bool) -> Ring:
-    """The phone of `volunteer_id` rung at `t` for the `nth` time for `caller_id`."""
+         timeout: float, screen: float | None) -> Ring:
+    """The phone of `volunteer_id` rung at `t` for the `nth` time for `caller_id`, for up to
+    `timeout` s; `screen`: how long a press-1 screen waits for a key (None: no screen)."""
     person = trace.people[volunteer_id]
     if _within(person.busy, t):
         return Ring("busy", 1.0)
@@ -113,13 +114,13 @@ def ring(trace: Trace, volunteer_id: int, caller_id: int, nth: int, t: float,
         delay = person.delay * math.exp(rng.gauss(0.0, 0.5))
         human = delay if picks_up else None
     if human is not None and human < timeout and (box is None or human < box):
-        if declines:
-            return Ring("decline", human + (SCREEN_PROMPT + SCREEN_THINK if screen else 0.0))
-        return Ring("accept", human + (SCREEN_PROMPT + SCREEN_THINK if screen else 0.0))
+        pressed = human + (SCREEN_PROMPT + SCREEN_THINK if screen is not None else 0.0)
+        return Ring("decline" if declines else "accept", pressed)
     if box is not None and box < timeout:
+        if screen is None:
+            return Ring("machine", box)
         # Behind a screen the box hears the prompt, presses nothing, and the leg ends.
-        return Ring("no_answer" if screen else "machine",
-                    box + (SCREEN_PROMPT + SCREEN_SECONDS if screen else 0.0))
+        return Ring("no_answer", box + SCREEN_PROMPT + screen)
     return Ring("no_answer", timeout)
 
 

@@ -12,9 +12,10 @@ plays the same trace on the stand-in's virtual clock (hotline.standin.clock):
 - ring all once: every free volunteer on call rings at once for 30 s, first to pick up gets
   the caller; then the caller holds with nobody ringing, and at 90 s is offered voicemail
   (Llamenos' way). No screen: a voicemail box that picks up first takes the call;
-- ring all once, with a screen: the same, but a press-1 screen stops the boxes;
+- ring all once, with a screen: the same, but hotline's press-1 screen stops the boxes;
 - one at a time, looping: the volunteers on call one after another, 20 s each, round and
-  round until someone picks up or the caller hangs up (Yap's way). No screen;
+  round until someone picks up or the caller hangs up (Yap's way), behind Yap's press-1
+  screen (15 s for a key);
 - hotline, ring-all and sequential: the caller's plan from the rota, and hotline's own
   dispatch rule (hotline.calls.dispatch.dispatch, called as hotline.calls.line.serve calls
   it) at every event and every hold-music turn; the chapter's defaults (20 s ring, 30 s
@@ -46,6 +47,7 @@ from _reach import WEEK_START, CallerSpec, Kind, Trace, make_trace, ring  # noqa
 from hotline.calls.dispatch import Tried, Volunteer, Waiting, dispatch  # noqa: E402
 from hotline.roster.oncall import Wave, on_call  # noqa: E402
 from hotline.standin.clock import Scheduler, VirtualClock  # noqa: E402
+from hotline.voice.twiml import SCREEN_SECONDS  # noqa: E402
 
 DIAL_DELAY = 0.3            # from the decision to the phone ringing (REST request, carrier)
 BOX_SECONDS = 45.0          # a voicemail box that took a call keeps the phone that long
@@ -55,7 +57,8 @@ HOTLINE_WAVE_TIMEOUT = 30.0
 HOLD_CYCLE = 10.0           # a hold-music turn: each one runs the dispatch (line.serve)
 RING_ALL_SECONDS = 30.0     # Llamenos: ring everyone for 30 s, hold up to 90 s
 RING_ALL_HOLD = 90.0
-LOOP_RING = 20.0            # Yap: each volunteer in turn for 20 s
+LOOP_RING = 20.0            # Yap: each volunteer in turn for 20 s (its call_timeout default)
+LOOP_SCREEN = 15.0          # Yap's press-1 Gather waits 15 s (volunteer_auto_answer off)
 LOOP_RETRY = 5.0            # nobody free to ring: look again this often
 
 
@@ -158,7 +161,8 @@ class Line:
         if caller.waiting:
             self.leave(caller, "abandoned")
 
-    def dial(self, caller: Holding, volunteer_id: int, timeout: float, screen: bool) -> None:
+    def dial(self, caller: Holding, volunteer_id: int, timeout: float,
+             screen: float | None) -> None:
         """Ring one volunteer's phone for this caller."""
         if self.status[volunteer_id] != "free" or volunteer_id in caller.legs:
             raise AssertionError(f"volunteer {volunteer_id} is not free to ring")
@@ -242,7 +246,7 @@ class RingAllOnce:
     """Every free volunteer on call at once for 30 s; then hold, and voicemail at 90 s."""
 
     def __init__(self, *, screen: bool = False) -> None:
-        self.screen = screen
+        self.screen = SCREEN_SECONDS if screen else None
         self.name = "ring all once" + (", with a screen" if screen else "")
 
     def arrived(self, line: Line, caller: Holding, on_call_ids: tuple[int, ...]) -> None:
@@ -276,7 +280,7 @@ class OneAtATime:
             volunteer_id = caller.order[caller.next % len(caller.order)]
             caller.next += 1
             if line.status[volunteer_id] == "free":
-                line.dial(caller, volunteer_id, LOOP_RING, screen=False)
+                line.dial(caller, volunteer_id, LOOP_RING, screen=LOOP_SCREEN)
                 return
         line.at(line.now() + LOOP_RETRY, lambda: self._next(line, caller))
 
@@ -350,7 +354,8 @@ class Hotline:
         for call_id in decided.spent:
             line.leave(by_id[call_id], "voicemail")
         for offer in decided.offers:
-            line.dial(by_id[offer.call_id], offer.volunteer_id, HOTLINE_RING, screen=True)
+            line.dial(by_id[offer.call_id], offer.volunteer_id, HOTLINE_RING,
+                      screen=SCREEN_SECONDS)
 
 
 def strategies(what_if: bool = False) -> list[Callable[[], Strategy]]:

@@ -53,7 +53,8 @@ def test_a_screen_keeps_voicemail_boxes_from_taking_calls(
 ) -> None:
     by_name = {r.strategy: r for r in results}
     assert by_name["ring all once"].box > 0
-    for name in ("ring all once, with a screen", "hotline, ring-all", "hotline, sequential"):
+    for name in ("ring all once, with a screen", "one at a time, looping", "hotline, ring-all",
+                 "hotline, sequential"):
         assert by_name[name].box == 0
     assert by_name["one at a time, looping"].voicemail == 0      # it never gives up
 

@@ -1,7 +1,7 @@
 """Reach: how often, and how fast, a caller reaches a person, under other lines' ways of ringing
 and under hotline's, on the same week of calls.
 
-    python bench/bench_reach.py                     # 5 seeds, a week each, a few seconds
+    python bench/bench_reach.py                     # 5 seeds, a week each: about 20 s of CPU
     python bench/bench_reach.py --seeds 1 2 3 --hours 48
 
 A week at one chapter (bench/_reach.py): arrivals by hour of day with an evening peak;

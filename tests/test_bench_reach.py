@@ -102,3 +102,18 @@ def test_the_table_has_a_column_per_strategy(results: list[bench_reach.Result]) 
     reach = rows[2].split(" | ")
     assert reach[0] == "| reach a person (%)"
     assert reach[4] == f"{100 * results[3].person / results[3].covered:.0f}%"
+
+
+def test_hotlines_plan_comes_from_one_planner_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The place a planner that orders a tier for the caller plugs in: called once a caller."""
+    real = bench_reach.hotline_plan
+    asked: list[int] = []
+
+    def planned(trace: Any, caller: Any) -> Any:
+        asked.append(caller.id)
+        return real(trace, caller)
+
+    monkeypatch.setattr(bench_reach, "hotline_plan", planned)
+    trace = make_trace(7, hours=HOURS)
+    played = bench_reach.Line(trace, bench_reach.Hotline(sequential=True)).run()
+    assert len(asked) == len(set(asked)) == played.covered > 0

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from hotline.logs.live import calls_in_progress
 from hotline.roster.history import oncall_at
 from hotline.roster.localtime import as_utc
+from hotline.web import CSP
 from hotline.web.access import chapters_run_by, runtime, staff_page, viewer
 
 bp = Blueprint("live", __name__)
@@ -35,7 +36,11 @@ Waves = tuple[tuple[int, tuple[str, ...]], ...]     # (tier, names): never a pho
 @bp.get("/live")
 @staff_page
 def live() -> ResponseReturnValue:
-    return render_template("live.html", poll_seconds=POLL_SECONDS, **_board(fresh=True))
+    page = make_response(render_template("live.html", poll_seconds=POLL_SECONDS,
+                                         **_board(fresh=True)))
+    # The one page that fetches: the app's policy (default-src 'none') plus its own origin.
+    page.headers["Content-Security-Policy"] = f"{CSP}; connect-src 'self'"
+    return page
 
 
 @bp.get("/live/board")

@@ -124,6 +124,9 @@ def test_a_coordinator_sees_their_chapters_calls_holding_ringing_and_talking(
     shown = Board(html)
     assert shown.scripts == [("/static/web/live.js", "")]                  # nothing inline
     assert shown.links["Refresh"] == "/live"                               # without JavaScript
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "connect-src 'self'" in policy
+    assert "unsafe" not in policy and page.headers["Cache-Control"] == "no-store"
     assert chapters_shown(html) == ["boston-grief"]          # times in the chapter's zone (EDT)
     assert items(html, "talking") == ["Ann Example, talking since 14:22:00 (8 min)"]
     assert items(html, "ringing") == [
@@ -143,6 +146,7 @@ def test_a_coordinator_sees_their_chapters_calls_holding_ringing_and_talking(
     assert fragment.status_code == 200
     assert fragment.headers["Cache-Control"] == "no-store"
     assert fragment.mimetype == "text/html"
+    assert "connect-src" not in fragment.headers["Content-Security-Policy"]
     board = fragment.data.decode()
     assert board.lstrip().startswith('<div id="live-board"') and "<html" not in board
     assert items(board, "talking") == items(html, "talking")

@@ -149,6 +149,16 @@ def test_the_live_view_shows_a_drilled_call_move_from_holding_to_talking(line: L
     body = page.content()
     assert CALLER not in body and CALLER[-4:] not in body and ANN not in body
 
+    # Signed out in another tab: the page stops asking and says so (it never shows a
+    # sign-in form inside the board).
+    other = line.coordinator.context.new_page()
+    other.goto(line.base + "/account")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_load_state()
+    expect(page.locator("#live-note")).to_be_visible(timeout=WITHIN)
+    expect(board.locator("li[data-state='talking']")).to_have_count(1)
+    assert page.evaluate("window.notReloaded") == "still the same page"
+
 
 def test_the_live_view_fits_a_phone_and_works_without_javascript(line: Line,
                                                                  browser: Any) -> None:

@@ -184,7 +184,8 @@ def test_a_form_posted_without_its_csrf_token_is_refused(live: Live) -> None:
 
 PAGES = {
     "": ["/login", "/forgot", "/set-password/expired-or-unknown"],
-    "boston": ["/today", "/chapters/boston-grief/rota", "/chapters/boston-grief/rota/shifts/new",
+    "boston": ["/today", "/live", "/chapters/boston-grief/rota",
+               "/chapters/boston-grief/rota/shifts/new",
                "/chapters/boston-grief/rota/rotations/new",
                "/chapters/boston-grief/rota/overrides/new", "/chapters/boston-grief/volunteers",
                "/chapters/boston-grief/volunteers/1", "/chapters/boston-grief/volunteers/4",
@@ -192,7 +193,7 @@ PAGES = {
                "/chapters/boston-grief/settings", "/chapters/boston-grief/audit", "/account",
                "/account/totp", "/chapters/chicago-recovery/rota"],
     "ann": ["/me", "/me/calls", "/account"],
-    "admin": ["/audit", "/me"],
+    "admin": ["/audit", "/live", "/me"],
 }
 
 

@@ -285,27 +285,12 @@ def build_report(session: Session, places: Sequence[Place], first: date, last: d
     places = tuple(places)
     counts: dict[date, dict[str, int]] = {day: {} for day in day_range(first, last)}
     missed = [[0] * HOURS for _ in range(WEEKDAYS)]
-    histogram: list[tuple[int, int]] = []
-    if places:
-        sql = _Sql(session)
-        where, local = _scope(sql, places, first, last)
-        hour = f"({local} / 3600)"
-        rows = sql.run(session, f"SELECT {hour} AS hour, outcome, count(*) FROM calls "  # noqa: S608
-                                f"WHERE {where} GROUP BY {hour}, outcome")
-        for hour_number, outcome, count in rows:
-            day = EPOCH + timedelta(days=int(hour_number) // HOURS)
-            kind = _kind(outcome)
-            per_day = counts.setdefault(day, {})
-            per_day[kind] = per_day.get(kind, 0) + count
-            if kind == "missed":
-                missed[day.weekday()][int(hour_number) % HOURS] += count
-        sql = _Sql(session)
-        where, _ = _scope(sql, places, first, last)
-        waited = sql.seconds_between("started_at", "answered_at")
-        rows = sql.run(session, f"SELECT {waited} AS waited, count(*) FROM calls "  # noqa: S608
-                                f"WHERE {where} AND outcome = 'answered' AND answered_at IS NOT "
-                                f"NULL GROUP BY {waited} ORDER BY waited")
-        histogram = [(max(0, int(seconds)), count) for seconds, count in rows]
+    for hour_number, kind, count in hourly_counts(session, places, first, last):
+        day = EPOCH + timedelta(days=hour_number // HOURS)
+        per_day = counts.setdefault(day, {})
+        per_day[kind] = per_day.get(kind, 0) + count
+        if kind == "missed":
+            missed[day.weekday()][hour_number % HOURS] += count
     days = tuple((day, _counts(counts[day])) for day in sorted(counts))
     weeks: dict[date, Counts] = {}
     for day, value in days:
@@ -316,8 +301,37 @@ def build_report(session: Session, places: Sequence[Place], first: date, last: d
         total = total.plus(value)
     fairness = fairness_rows(session, places[0], first, last) if len(places) == 1 else ()
     return Report(places, first, last, days, tuple(sorted(weeks.items())), total,
-                  AnswerTimes(_merge(histogram)), tuple(tuple(row) for row in missed),
-                  fairness)
+                  answer_times(session, places, first, last),
+                  tuple(tuple(row) for row in missed), fairness)
+
+
+def hourly_counts(session: Session, places: Sequence[Place], first: date, last: date
+                  ) -> list[tuple[int, str, int]]:
+    """(local hours since 1970-01-01 00:00, answered/missed/turned_away/live, calls): the
+    inbound calls of `places` on their local days [first, last], by local wall-clock hour."""
+    if not places:
+        return []
+    sql = _Sql(session)
+    where, local = _scope(sql, places, first, last)
+    hour = f"({local} / 3600)"
+    rows = sql.run(session, f"SELECT {hour} AS hour, outcome, count(*) FROM calls "  # noqa: S608
+                            f"WHERE {where} GROUP BY {hour}, outcome")
+    return [(int(number), _kind(outcome), int(count)) for number, outcome, count in rows]
+
+
+def answer_times(session: Session, places: Sequence[Place], first: date, last: date
+                 ) -> AnswerTimes:
+    """Seconds to answer of the answered inbound calls of `places` on local days [first,
+    last], counted per whole second."""
+    if not places:
+        return AnswerTimes(())
+    sql = _Sql(session)
+    where, _ = _scope(sql, places, first, last)
+    waited = sql.seconds_between("started_at", "answered_at")
+    rows = sql.run(session, f"SELECT {waited} AS waited, count(*) FROM calls "  # noqa: S608
+                            f"WHERE {where} AND outcome = 'answered' AND answered_at IS NOT "
+                            f"NULL GROUP BY {waited} ORDER BY waited")
+    return AnswerTimes(_merge([(max(0, int(seconds)), count) for seconds, count in rows]))
 
 
 def _merge(histogram: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

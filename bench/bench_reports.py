@@ -196,6 +196,9 @@ class Target:
                 select(func.count()).select_from(Call).where(
                     Call.chapter_id == self.place.id, Call.started_at >= start,
                     Call.started_at < end)) or 0
+            self.page_rows = (len(contact_page(session, self.place, self.first, self.last,
+                                               Outcome.VOICEMAIL)),
+                              len(contact_page(session, self.place, self.first, self.last, None)))
 
     def time(self, measure: Measure) -> float:
         began = time.perf_counter()
@@ -229,7 +232,9 @@ def table(found: dict[str, dict[str, list[float]]], small: Target, large: Target
     lines = [
         f"{label}: {small.count:,} vs {large.count:,} contacts, {len(large.places)} chapters, "
         f"last {DAYS} days, {repeats} interleaved rounds; ms, median (lowest-highest)",
-        f"calls of the chapter measured in those days: {small.in_range:,} vs {large.in_range:,}",
+        f"calls of the chapter measured in those days: {small.in_range:,} vs {large.in_range:,}; "
+        f"rows on the contact log's page (outcome filter, none): {small.page_rows} vs "
+        f"{large.page_rows}",
         f"{'measure':<42} {'small':>22} {'large':>22} {'ratio':>6}",
     ]
     for name, timings in found.items():

@@ -32,6 +32,7 @@ from hotline.web.access import chapters_run_by, coordinator_page, runtime, staff
 
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = 28
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)     # no date arithmetic overflows
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -108,9 +109,13 @@ def _day(field: str) -> date | None:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", given):
             raise ValueError(given)
-        return date.fromisoformat(given)
+        day = date.fromisoformat(given)
     except ValueError:
         abort(400, _("Give dates as YYYY-MM-DD."))
+    if not EARLIEST <= day <= LATEST:
+        abort(400, _("Give dates from %(first)s to %(last)s.", first=EARLIEST.isoformat(),
+                     last=LATEST.isoformat()))
+    return day
 
 
 def _charts(report: Report) -> dict[str, Markup]:

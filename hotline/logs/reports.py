@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,7 +203,9 @@ class _Sql:
     """The dialect's spelling of whole seconds since the epoch, and the query's parameters.
 
     The queries are built as text (S608 below): only column names and placeholders of this
-    module go into them; every value (ids, instants, offsets) is a bound parameter."""
+    module go into them; every value (ids, instants, offsets) is a bound parameter. They group
+    by position (GROUP BY 1), so PostgreSQL never has to match an expression repeated with its
+    parameters numbered apart."""
 
     def __init__(self, session: Session) -> None:
         self.dialect = session.get_bind().dialect.name
@@ -315,7 +317,7 @@ def hourly_counts(session: Session, places: Sequence[Place], first: date, last: 
     where, local = _scope(sql, places, first, last)
     hour = f"({local} / 3600)"
     rows = sql.run(session, f"SELECT {hour} AS hour, outcome, count(*) FROM calls "  # noqa: S608
-                            f"WHERE {where} GROUP BY {hour}, outcome")
+                            f"WHERE {where} GROUP BY 1, 2")
     return [(int(number), _kind(outcome), int(count)) for number, outcome, count in rows]
 
 
@@ -330,7 +332,7 @@ def answer_times(session: Session, places: Sequence[Place], first: date, last: d
     waited = sql.seconds_between("started_at", "answered_at")
     rows = sql.run(session, f"SELECT {waited} AS waited, count(*) FROM calls "  # noqa: S608
                             f"WHERE {where} AND outcome = 'answered' AND answered_at IS NOT "
-                            f"NULL GROUP BY {waited} ORDER BY waited")
+                            "NULL GROUP BY 1 ORDER BY 1")
     return AnswerTimes(_merge([(max(0, int(seconds)), count) for seconds, count in rows]))
 
 
@@ -378,8 +380,3 @@ def fairness_rows(session: Session, place: Place, first: date, last: date
     for vid, (name, offered, taken) in sorted(calls.items()):
         found.append(FairnessRow(vid, name, 0.0, offered, taken))
     return tuple(found)
-
-
-def today_in(zone: str, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(zone)).date() if now.tzinfo else now.replace(
-        tzinfo=UTC).astimezone(ZoneInfo(zone)).date()

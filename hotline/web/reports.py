@@ -152,7 +152,8 @@ def _charts(report: Report) -> dict[str, Markup]:
         found["fairness"] = charts.bars(
             "chart-fairness", _("Calls taken per volunteer"),
             _("Calls each volunteer took; their hours on call are in the table below."),
-            [(row.name, row.taken) for row in report.fairness])
+            [(row.name, row.taken) for row in report.fairness],
+            label_every=max(1, len(report.fairness) // 6))      # names: the table has all
     return {name: Markup(svg) for name, svg in found.items()}  # noqa: S704 (escaped above)
 
 

@@ -191,9 +191,10 @@ PAGES = {
                "/chapters/boston-grief/volunteers/1", "/chapters/boston-grief/volunteers/4",
                "/chapters/boston-grief/gaps",
                "/chapters/boston-grief/settings", "/chapters/boston-grief/audit", "/account",
-               "/account/totp", "/chapters/chicago-recovery/rota"],
+               "/account/totp", "/chapters/chicago-recovery/rota",
+               "/chapters/boston-grief/reports", "/reports"],
     "ann": ["/me", "/me/calls", "/account"],
-    "admin": ["/audit", "/live", "/me"],
+    "admin": ["/audit", "/live", "/me", "/reports"],
 }
 
 

@@ -1,0 +1,274 @@
+"""Reports and the contact log's first page: 1,000,000 contacts against 10,000, same run.
+
+Run from the repository root (not part of the test run; seeding a million contacts takes a
+few minutes):
+
+    nice .venv/bin/python bench/bench_reports.py                     # SQLite, temporary files
+    nice .venv/bin/python bench/bench_reports.py \\
+        --database-url postgresql://postgres@127.0.0.1/postgres       # PostgreSQL
+
+Two databases made by `hotline db upgrade`'s own code and seeded by `_seed.py` (bulk inserts
+into the real tables): the same chapters, volunteers and weekly rota, and finished contacts
+spread uniformly over the last two years, 10,000 in one and 1,000,000 in the other. Each
+measurement is what a page asks of the database, in a fresh session, for the chapter in the
+middle, over the last four weeks (the report pages' default range):
+
+- contact log: the first page of calls filtered by chapter, date range and outcome, newest
+  first, 50 rows (the query the contact log page runs; without the outcome filter too);
+- each report of hotline.logs.reports: calls by local hour (calls per day and week, answer
+  rate, the missed-calls heat map), time to answer, fairness; and the all-chapters page.
+
+Rounds are interleaved (every round times each measurement in each database, in a shuffled
+order) so machine noise falls on both alike; the table gives the median and spread (lowest to
+highest) and the ratio of the medians, large to small (target: 1.5x at most).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _seed import callers_pool, seed_contacts, seed_roster, vacuum_analyze  # noqa: E402
+
+from hotline.db import make_engine, make_sessionmaker, normalise_url, upgrade  # noqa: E402
+from hotline.logs.models import Call, CallKind, Outcome  # noqa: E402
+from hotline.logs.reports import (  # noqa: E402
+    Place,
+    answer_times,
+    build_report,
+    fairness_rows,
+    hourly_counts,
+    local_span,
+    places_of,
+)
+from hotline.privacy import Privacy  # noqa: E402
+from hotline.roster.models import Chapter  # noqa: E402
+
+KEY = "bench-reports-privacy-key-0123456789abcdef"
+HISTORY_SECONDS = 730 * 24 * 3600
+DAYS = 28
+
+
+@contextmanager
+def databases(base_url: str | None, count: int) -> Iterator[list[str]]:
+    """`count` empty databases: SQLite files in a temporary folder, or PostgreSQL databases
+    made on the server `base_url` names and dropped afterwards."""
+    if base_url is None or base_url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            yield [f"sqlite:///{folder}/reports{index}.db" for index in range(count)]
+        return
+    base = make_url(normalise_url(base_url))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    names = [f"hotline_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}_{i}" for i in range(count)]
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def build(url: str, contacts: int, chapters: int, seed: int) -> float:
+    """Migrate and seed one database; returns the seconds seeding took."""
+    engine = make_engine(url)
+    upgrade(engine)
+    privacy = Privacy(KEY)
+    roster = seed_roster(engine, privacy, chapters, chapters * 20, 1, seed)
+    if url.startswith("sqlite"):
+        took = _generate_contacts(engine, contacts, chapters)
+        engine.dispose()
+    else:
+        engine.dispose()
+        took = seed_contacts(url, roster, callers_pool(privacy, 2000, seed), contacts, seed)
+    engine = make_engine(url)
+    vacuum_analyze(engine)
+    engine.dispose()
+    return took
+
+
+def _generate_contacts(engine: Engine, contacts: int, chapters: int) -> float:
+    """SQLite: the contacts made by the database itself (a recursive CTE), a million in
+    seconds where row-by-row inserts from Python take many minutes on a busy machine. Calls
+    every 730 days / `contacts`, chapters in turn, the outcomes in _seed.py's proportions
+    (plus some nobody-on-call and rejected), each with one leg to a volunteer of its chapter;
+    callers' columns hold a hash and a hint only (the reports never read them)."""
+    began = time.monotonic()
+    now = int(datetime.now(UTC).timestamp()) - 3600
+    spacing = HISTORY_SECONDS / max(1, contacts)
+    stamp = "strftime('%Y-%m-%d %H:%M:%S', {0}, 'unixepoch') || '.000000'"
+    started = f"({now} - CAST(x * {spacing} AS INTEGER))"
+    wait = "(5 + (x * 7) % 60)"
+    outcome = ("CASE WHEN x % 100 < 70 THEN 'answered' WHEN x % 100 < 82 THEN 'voicemail' "
+               "WHEN x % 100 < 87 THEN 'callback_requested' WHEN x % 100 < 96 THEN "
+               "'abandoned' WHEN x % 100 < 99 THEN 'no_one_on_call' ELSE 'rejected' END")
+    # Only integers and this function's own text go into the statements (S608).
+    numbers = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "  # noqa: S608
+               f"WHERE x < {int(contacts)})")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO calls (id, call_sid, kind, chapter_id, to_number, caller_cipher, "  # noqa: S608
+            "caller_hash, caller_hint, started_at, phase, outcome, plan, tier_index, "
+            "plain_dial, awaiting_dispatch, answered_leg_id, answered_at, talk_seconds, "
+            f"ended_at, position_at_arrival, dequeued_at) {numbers} "
+            f"SELECT x, 'CA' || printf('%032d', x), 'inbound', 1 + x % {chapters}, "
+            "'+18000000001', '', 'h' || (x % 2000), '***' || printf('%04d', x % 10000), "
+            f"{stamp.format(started)}, 'finished', {outcome}, '[]', 0, 0, 0, "
+            f"CASE WHEN x % 100 < 70 THEN x END, "
+            f"CASE WHEN x % 100 < 70 THEN {stamp.format(started + ' + ' + wait)} END, "
+            f"CASE WHEN x % 100 < 70 THEN 600 END, {stamp.format(started + ' + 700')}, 1, "
+            f"{stamp.format(started + ' + ' + wait)} FROM n")
+        conn.exec_driver_sql(
+            "INSERT INTO call_legs (id, call_id, volunteer_id, volunteer_name, status, "  # noqa: S608
+            "screen, "
+            "outcome, created_at) "
+            f"SELECT id, id, (chapter_id - 1) * 20 + 1 + (id / {chapters}) % 20, "
+            f"'Volunteer ' || ((chapter_id - 1) * 20 + 1 + (id / {chapters}) % 20), "
+            "'completed', CASE WHEN outcome = 'answered' THEN 'accepted' ELSE 'none' END, "
+            "CASE WHEN outcome = 'answered' THEN 'answered' ELSE 'no_answer' END, started_at "
+            "FROM calls WHERE outcome != 'rejected'")
+    return time.monotonic() - began
+
+
+def contact_page(session: Session, place: Place, first: date, last: date,
+                 outcome: Outcome | None) -> list[Call]:
+    """The contact log's first page: one chapter, local days [first, last], newest first."""
+    start, end = local_span(ZoneInfo(place.zone), first, last)
+    query = (select(Call).where(Call.kind == CallKind.INBOUND, Call.chapter_id == place.id,
+                                Call.started_at >= start, Call.started_at < end)
+             .order_by(Call.started_at.desc(), Call.id.desc()).limit(50))
+    if outcome is not None:
+        query = query.where(Call.outcome == outcome)
+    return list(session.scalars(query))
+
+
+Measure = Callable[[Session, list[Place], Place, date, date], object]
+MEASURES: dict[str, Measure] = {
+    "contact log, outcome filter": lambda s, _a, p, f, t: contact_page(s, p, f, t,
+                                                                        Outcome.VOICEMAIL),
+    "contact log, no outcome": lambda s, _a, p, f, t: contact_page(s, p, f, t, None),
+    "calls by hour (day, week, rate, heat map)": lambda s, _a, p, f, t: hourly_counts(
+        s, [p], f, t),
+    "time to answer": lambda s, _a, p, f, t: answer_times(s, [p], f, t),
+    "fairness": lambda s, _a, p, f, t: fairness_rows(s, p, f, t),
+    "chapter report page (all of the above)": lambda s, _a, p, f, t: build_report(s, [p], f, t),
+    "all-chapters report page": lambda s, a, _p, f, t: build_report(s, a, f, t),
+}
+
+
+class Target:
+    """One seeded database, its chapters, and the range measured."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        with self.sessions() as session:
+            chapters = list(session.scalars(select(Chapter).order_by(Chapter.id)))
+            self.places = list(places_of(chapters))
+            self.count = session.scalar(text("SELECT count(*) FROM calls")) or 0
+        self.place = self.places[len(self.places) // 2]
+        self.last = datetime.now(UTC).astimezone(ZoneInfo(self.place.zone)).date()
+        self.first = self.last - timedelta(days=DAYS - 1)
+        with self.sessions() as session:          # what each report has to read
+            start, end = local_span(ZoneInfo(self.place.zone), self.first, self.last)
+            self.in_range = session.scalar(
+                select(func.count()).select_from(Call).where(
+                    Call.chapter_id == self.place.id, Call.started_at >= start,
+                    Call.started_at < end)) or 0
+            self.page_rows = (len(contact_page(session, self.place, self.first, self.last,
+                                               Outcome.VOICEMAIL)),
+                              len(contact_page(session, self.place, self.first, self.last, None)))
+
+    def time(self, measure: Measure) -> float:
+        began = time.perf_counter()
+        with self.sessions() as session:
+            measure(session, self.places, self.place, self.first, self.last)
+        return time.perf_counter() - began
+
+
+def run(small: Target, large: Target, repeats: int, seed: int) -> dict[str, dict[str, list[float]]]:
+    rng = random.Random(seed)
+    found: dict[str, dict[str, list[float]]] = {
+        name: {"small": [], "large": []} for name in MEASURES}
+    for target in (small, large):                       # warm the caches once, untimed
+        for measure in MEASURES.values():
+            target.time(measure)
+    for _ in range(repeats):
+        order = [(name, which) for name in MEASURES for which in ("small", "large")]
+        rng.shuffle(order)
+        for name, which in order:
+            target = small if which == "small" else large
+            found[name][which].append(target.time(MEASURES[name]))
+    return found
+
+
+def table(found: dict[str, dict[str, list[float]]], small: Target, large: Target,
+          label: str, repeats: int) -> str:
+    def cell(values: list[float]) -> str:
+        ms = [v * 1000 for v in values]
+        return f"{statistics.median(ms):8.1f} ({min(ms):.1f}-{max(ms):.1f})"
+
+    lines = [
+        f"{label}: {small.count:,} vs {large.count:,} contacts, {len(large.places)} chapters, "
+        f"last {DAYS} days, {repeats} interleaved rounds; ms, median (lowest-highest)",
+        f"calls of the chapter measured in those days: {small.in_range:,} vs {large.in_range:,}; "
+        f"rows on the contact log's page (outcome filter, none): {small.page_rows} vs "
+        f"{large.page_rows}",
+        f"{'measure':<42} {'small':>22} {'large':>22} {'ratio':>6}",
+    ]
+    for name, timings in found.items():
+        ratio = statistics.median(timings["large"]) / statistics.median(timings["small"])
+        flag = "" if ratio <= 1.5 else "  over 1.5x"
+        lines.append(f"{name:<42} {cell(timings['small']):>22} {cell(timings['large']):>22} "
+                     f"{ratio:5.2f}x{flag}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://... server to make the databases on (default: SQLite)")
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--chapters", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=20261201)
+    args = parser.parse_args(argv)
+    label = "PostgreSQL" if args.database_url and not args.database_url.startswith(
+        "sqlite") else "SQLite"
+    with databases(args.database_url, 2) as (small_url, large_url):
+        for url, count in ((small_url, args.small), (large_url, args.contacts)):
+            took = build(url, count, args.chapters, args.seed)
+            print(f"seeded {count:,} contacts in {took:.0f} s", flush=True)
+        small, large = Target(small_url), Target(large_url)
+        try:
+            found = run(small, large, args.repeats, args.seed)
+            print(table(found, small, large, label, args.repeats))
+        finally:
+            small.engine.dispose()
+            large.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,382 @@
+"""Reports on the contact log: calls per day and week, answer rate, time to answer, missed
+calls by hour of the week, and hours on call against calls taken (fairness).
+
+Everything is counted by SQL aggregates over the inbound calls (no row per call reaches
+Python), in each chapter's own time zone: a day is a chapter-local calendar day (23 or 25
+hours on a daylight-saving change), an hour of the week its local wall-clock hour. The
+database cannot convert time zones portably, so each zone's UTC offsets over the range are
+worked out here and handed to the query as a CASE over the few spans between its changes.
+
+What the reports call an outcome (hotline.logs.models.Outcome):
+
+- answered: a volunteer took the call (`answered`);
+- missed: the caller wanted a person and did not reach one (`voicemail`,
+  `callback_requested`, `abandoned`, `no_one_on_call`);
+- turned away: never offered to anyone by design (`rejected`: a banned caller or a withheld
+  number refused; `unknown_number`: a number no chapter owns), neither answered nor missed;
+- live: no outcome yet (the call is still going on).
+
+The answer rate is answered / (answered + missed). Time to answer is from the call's arrival
+to the volunteer's acceptance, over answered calls, in whole seconds as the contact export
+gives it; its median and 90th percentile are nearest-rank (the smallest time within which at
+least half, or nine in ten, of the answered calls were answered).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from hotline.db import UTCDateTime
+from hotline.logs.models import Outcome
+from hotline.roster.fairness import hours_report
+from hotline.roster.localtime import to_instant
+from hotline.roster.models import Chapter
+from hotline.roster.store import load_rota_between
+from hotline.roster.timeline import timeline
+
+ANSWERED = frozenset({Outcome.ANSWERED})
+MISSED = frozenset({Outcome.VOICEMAIL, Outcome.CALLBACK_REQUESTED, Outcome.ABANDONED,
+                    Outcome.NO_ONE_ON_CALL})
+TURNED_AWAY = frozenset({Outcome.REJECTED, Outcome.UNKNOWN_NUMBER})
+LONGEST = 400            # days in one report at most: a year and a bit, bounded work
+HOURS = 24
+WEEKDAYS = 7
+EPOCH = date(1970, 1, 1)
+
+
+class BadRange(ValueError):
+    """A report range that cannot be shown (end before start, or too long)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """A chapter as the report needs it."""
+
+    id: int
+    slug: str
+    name: str
+    zone: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Calls of one day or week (or the whole range) by what became of them."""
+
+    calls: int = 0
+    answered: int = 0
+    missed: int = 0
+    turned_away: int = 0
+    live: int = 0
+
+    @property
+    def answer_rate(self) -> float | None:
+        """answered / (answered + missed); None when there is neither."""
+        asked = self.answered + self.missed
+        return None if asked == 0 else self.answered / asked
+
+    def plus(self, other: Counts) -> Counts:
+        return Counts(self.calls + other.calls, self.answered + other.answered,
+                      self.missed + other.missed, self.turned_away + other.turned_away,
+                      self.live + other.live)
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    """Seconds to answer over the answered calls: how many at each whole second."""
+
+    histogram: tuple[tuple[int, int], ...]      # (seconds, calls), seconds ascending
+
+    @property
+    def answered(self) -> int:
+        return sum(count for _, count in self.histogram)
+
+    def percentile(self, share: float) -> int | None:
+        """Nearest rank: the smallest time within which at least `share` were answered."""
+        total = self.answered
+        if total == 0:
+            return None
+        rank = max(1, math.ceil(share * total))
+        seen = 0
+        for seconds, count in self.histogram:
+            seen += count
+            if seen >= rank:
+                return seconds
+        return self.histogram[-1][0]
+
+    @property
+    def median(self) -> int | None:
+        return self.percentile(0.5)
+
+    @property
+    def p90(self) -> int | None:
+        return self.percentile(0.9)
+
+
+@dataclass(frozen=True)
+class FairnessRow:
+    """One volunteer of the chapter's rota: hours on call in the range, calls offered and taken."""
+
+    volunteer_id: int
+    name: str
+    hours_on_call: float
+    offered: int
+    taken: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every report over chapter-local days [first, last] of some chapters."""
+
+    places: tuple[Place, ...]
+    first: date
+    last: date
+    days: tuple[tuple[date, Counts], ...]        # every day of the range, empty ones too
+    weeks: tuple[tuple[date, Counts], ...]       # by the Monday starting each week
+    total: Counts
+    times: AnswerTimes
+    missed_by_hour: tuple[tuple[int, ...], ...]  # [weekday Monday=0][local hour]
+    fairness: tuple[FairnessRow, ...]            # one chapter's rota only; else empty
+
+
+def day_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def check_range(first: date, last: date) -> None:
+    if last < first:
+        raise BadRange("the range ends before it starts")
+    if (last - first).days + 1 > LONGEST:
+        raise BadRange(f"a report covers at most {LONGEST} days")
+
+
+def places_of(chapters: Sequence[Chapter]) -> tuple[Place, ...]:
+    return tuple(Place(c.id, c.slug, c.name, c.timezone) for c in chapters)
+
+
+def local_span(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight starting `first` and ending `last`."""
+    return (to_instant(datetime.combine(first, time(0)), zone),
+            to_instant(datetime.combine(last + timedelta(days=1), time(0)), zone))
+
+
+def offset_spans(zone: ZoneInfo, start: datetime, end: datetime
+                 ) -> list[tuple[datetime, int]]:
+    """[(until, offset seconds)] covering [start, end): the zone's UTC offset holds until
+    each `until` (the last one is `end`). Changes are found day by day, then to the second."""
+    def offset(at: datetime) -> int:
+        found = at.astimezone(zone).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    spans: list[tuple[datetime, int]] = []
+    current = offset(start)
+    at = start
+    while at < end:
+        step = min(at + timedelta(days=1), end)
+        probe = step - timedelta(seconds=1)         # the last second of [at, step)
+        if offset(probe) == current:
+            at = step
+            continue
+        low, high = at, probe                       # offset(low) == current != offset(high)
+        while high - low > timedelta(seconds=1):
+            middle = (low + (high - low) / 2).replace(microsecond=0)
+            if offset(middle) == current:
+                low = middle
+            else:
+                high = middle
+        spans.append((high, current))
+        current = offset(high)
+        at = high
+    spans.append((end, current))
+    return spans
+
+
+class _Sql:
+    """The dialect's spelling of whole seconds since the epoch, and the query's parameters.
+
+    The queries are built as text (S608 below): only column names and placeholders of this
+    module go into them; every value (ids, instants, offsets) is a bound parameter. They group
+    by position (GROUP BY 1), so PostgreSQL never has to match an expression repeated with its
+    parameters numbered apart."""
+
+    def __init__(self, session: Session) -> None:
+        self.dialect = session.get_bind().dialect.name
+        self.params: dict[str, Any] = {}
+        self.types: dict[str, Any] = {}
+
+    def epoch(self, column: str) -> str:
+        if self.dialect == "sqlite":
+            return f"CAST(strftime('%s', {column}) AS INTEGER)"
+        return f"CAST(floor(extract(epoch FROM {column})) AS BIGINT)"
+
+    def seconds_between(self, start: str, end: str) -> str:
+        if self.dialect == "sqlite":
+            return f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
+        return f"CAST(round(extract(epoch FROM ({end} - {start}))) AS BIGINT)"
+
+    def instant(self, value: datetime) -> str:
+        name = f"t{len(self.params)}"
+        self.params[name] = value
+        self.types[name] = UTCDateTime()
+        return f":{name}"
+
+    def number(self, value: int) -> str:
+        name = f"n{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def run(self, session: Session, sql: str) -> list[Any]:
+        used = set(re.findall(r":(\w+)", sql))
+        statement = text(sql).bindparams(
+            *[bindparam(name, type_=kind) for name, kind in self.types.items() if name in used])
+        return list(session.execute(
+            statement, {name: value for name, value in self.params.items() if name in used}))
+
+
+def _zones(places: Sequence[Place]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for place in places:
+        found.setdefault(place.zone, []).append(place.id)
+    return found
+
+
+def _scope(sql: _Sql, places: Sequence[Place], first: date, last: date) -> tuple[str, str]:
+    """(WHERE clause, local-seconds expression) for inbound calls of `places` started on
+    their local days [first, last]."""
+    wheres, offsets = [], []
+    for name, ids in _zones(places).items():
+        zone = ZoneInfo(name)
+        start, end = local_span(zone, first, last)
+        members = ", ".join(sql.number(i) for i in ids)
+        wheres.append(f"(chapter_id IN ({members}) AND started_at >= {sql.instant(start)} "
+                      f"AND started_at < {sql.instant(end)})")
+        spans = offset_spans(zone, start, end)
+        inner = " ".join(f"WHEN started_at < {sql.instant(until)} THEN {sql.number(offset)}"
+                         for until, offset in spans[:-1])
+        last_offset = sql.number(spans[-1][1])
+        zone_offset = f"CASE {inner} ELSE {last_offset} END" if inner else last_offset
+        offsets.append(f"WHEN chapter_id IN ({members}) THEN {zone_offset}")
+    where = "kind = 'inbound' AND (" + " OR ".join(wheres) + ")"
+    local = f"({sql.epoch('started_at')} + CASE {' '.join(offsets)} ELSE 0 END)"
+    return where, local
+
+
+def _kind(outcome: str | None) -> str:
+    if outcome is None:
+        return "live"
+    value = Outcome(outcome)
+    if value in ANSWERED:
+        return "answered"
+    if value in MISSED:
+        return "missed"
+    return "turned_away"
+
+
+def build_report(session: Session, places: Sequence[Place], first: date, last: date
+                 ) -> Report:
+    """Every report over local days [first, last] of `places` (fairness only for one)."""
+    check_range(first, last)
+    places = tuple(places)
+    counts: dict[date, dict[str, int]] = {day: {} for day in day_range(first, last)}
+    missed = [[0] * HOURS for _ in range(WEEKDAYS)]
+    for hour_number, kind, count in hourly_counts(session, places, first, last):
+        day = EPOCH + timedelta(days=hour_number // HOURS)
+        per_day = counts.setdefault(day, {})
+        per_day[kind] = per_day.get(kind, 0) + count
+        if kind == "missed":
+            missed[day.weekday()][hour_number % HOURS] += count
+    days = tuple((day, _counts(counts[day])) for day in sorted(counts))
+    weeks: dict[date, Counts] = {}
+    for day, value in days:
+        monday = day - timedelta(days=day.weekday())
+        weeks[monday] = weeks.get(monday, Counts()).plus(value)
+    total = Counts()
+    for _, value in days:
+        total = total.plus(value)
+    fairness = fairness_rows(session, places[0], first, last) if len(places) == 1 else ()
+    return Report(places, first, last, days, tuple(sorted(weeks.items())), total,
+                  answer_times(session, places, first, last),
+                  tuple(tuple(row) for row in missed), fairness)
+
+
+def hourly_counts(session: Session, places: Sequence[Place], first: date, last: date
+                  ) -> list[tuple[int, str, int]]:
+    """(local hours since 1970-01-01 00:00, answered/missed/turned_away/live, calls): the
+    inbound calls of `places` on their local days [first, last], by local wall-clock hour."""
+    if not places:
+        return []
+    sql = _Sql(session)
+    where, local = _scope(sql, places, first, last)
+    hour = f"({local} / 3600)"
+    rows = sql.run(session, f"SELECT {hour} AS hour, outcome, count(*) FROM calls "  # noqa: S608
+                            f"WHERE {where} GROUP BY 1, 2")
+    return [(int(number), _kind(outcome), int(count)) for number, outcome, count in rows]
+
+
+def answer_times(session: Session, places: Sequence[Place], first: date, last: date
+                 ) -> AnswerTimes:
+    """Seconds to answer of the answered inbound calls of `places` on local days [first,
+    last], counted per whole second."""
+    if not places:
+        return AnswerTimes(())
+    sql = _Sql(session)
+    where, _ = _scope(sql, places, first, last)
+    waited = sql.seconds_between("started_at", "answered_at")
+    rows = sql.run(session, f"SELECT {waited} AS waited, count(*) FROM calls "  # noqa: S608
+                            f"WHERE {where} AND outcome = 'answered' AND answered_at IS NOT "
+                            "NULL GROUP BY 1 ORDER BY 1")
+    return AnswerTimes(_merge([(max(0, int(seconds)), count) for seconds, count in rows]))
+
+
+def _merge(histogram: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: dict[int, int] = {}
+    for seconds, count in histogram:
+        merged[seconds] = merged.get(seconds, 0) + count
+    return tuple(sorted(merged.items()))
+
+
+def _counts(by_kind: dict[str, int]) -> Counts:
+    answered, missed = by_kind.get("answered", 0), by_kind.get("missed", 0)
+    away, live = by_kind.get("turned_away", 0), by_kind.get("live", 0)
+    return Counts(answered + missed + away + live, answered, missed, away, live)
+
+
+def fairness_rows(session: Session, place: Place, first: date, last: date
+                  ) -> tuple[FairnessRow, ...]:
+    """Each volunteer on the chapter's rota in the range: hours on call (any tier, from the
+    rota's on-call spans), and the chapter's inbound calls offered to and taken by them.
+
+    A volunteer who took calls but is no longer on the rota gets a row with zero hours, so
+    the calls taken add up to the calls answered.
+    """
+    zone = ZoneInfo(place.zone)
+    start, end = local_span(zone, first, last)
+    rota = load_rota_between(session, place.id, start, end)
+    hours = hours_report(rota.volunteers, timeline(rota, start, end), start, end)
+    sql = _Sql(session)
+    rows = sql.run(session, (
+        "SELECT call_legs.volunteer_id, max(call_legs.volunteer_name), "  # noqa: S608
+        "count(DISTINCT call_legs.call_id), "
+        "count(DISTINCT CASE WHEN call_legs.outcome = 'answered' THEN call_legs.call_id END) "
+        "FROM call_legs JOIN calls ON calls.id = call_legs.call_id "
+        f"WHERE calls.kind = 'inbound' AND calls.chapter_id = {sql.number(place.id)} "
+        f"AND calls.started_at >= {sql.instant(start)} AND calls.started_at < "
+        f"{sql.instant(end)} AND call_legs.outcome IS NOT NULL "
+        "AND call_legs.volunteer_id IS NOT NULL GROUP BY call_legs.volunteer_id"))
+    calls = {vid: (name, offered, taken) for vid, name, offered, taken in rows}
+    found = []
+    for line in hours.lines:
+        _, offered, taken = calls.pop(line.volunteer.id, ("", 0, 0))
+        found.append(FairnessRow(line.volunteer.id, line.volunteer.name,
+                                 round(line.on_call.total_seconds() / 3600, 1), offered, taken))
+    for vid, (name, offered, taken) in sorted(calls.items()):
+        found.append(FairnessRow(vid, name, 0.0, offered, taken))
+    return tuple(found)

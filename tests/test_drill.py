@@ -124,3 +124,25 @@ def test_mistyped_scenario_files_are_one_line(
     result = run(["drill", "call", "--scenario", str(scenario)], tmp_path, **env)
     assert result.returncode == 1
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_overflow_call_is_drilled(tmp_path: Path, env: dict[str, str]) -> None:
+    """Boston's own decline; the sample's overflow rings Chicago's on-call volunteer."""
+    out = drill(tmp_path, env, "--declines", "Ann Example", "--declines", "Dev Patel")
+    record = out["record"]
+    assert isinstance(record, dict)
+    assert record["outcome"] == "answered" and record["chapter"] == "boston-grief"
+    assert record["answered_by"] == "Femi Adeyemi"
+    assert (record["overflow_from"], record["overflow_to"]) == ("boston-grief",
+                                                                 "chicago-recovery")
+    assert [(leg["volunteer"], leg["outcome"]) for leg in record["legs"]] == [
+        ("Ann Example", "declined"), ("Dev Patel", "declined"), ("Femi Adeyemi", "answered")]
+    transcript = "\n".join(out["transcript"])  # type: ignore[arg-type]
+    assert any(line.startswith(f"{line[:5]} Femi Adeyemi (+13125550112)")
+               and line.endswith("hears: Boston Bereavement Line hotline call. Press 1 to accept.")
+               for line in transcript.splitlines())
+    assert ("we are also asking the volunteers of Chicago Recovery Fellowship Line"
+            in transcript)
+    text = run(["drill", "call", "--to", "+16175550100", "--at", EVENING, "--declines",
+                "Ann Example", "--declines", "Dev Patel"], tmp_path, **env)
+    assert "  overflow: a boston-grief call answered by chicago-recovery" in text.stdout

@@ -79,6 +79,12 @@ EXPECTED: dict[str, Shows | Skip] = {
     "hotline drill call --to +16175550100 --at 2026-11-27T23:30:00Z --everyone rings-out "
     "--caller voicemail": Shows(("texts sent:", "text to Ann Example", "new voicemail",
                                  "outcome: voicemail")),
+    "hotline drill call --to +16175550100 --at 2026-11-27T23:30:00Z --declines 'Ann Example' "
+    "--declines 'Dev Patel'": Shows(("also asking the volunteers of Chicago Recovery",
+                                     "Femi Adeyemi (+13125550112)",
+                                     "hears: Boston Bereavement Line hotline call",
+                                     "outcome: answered; answered by Femi Adeyemi",
+                                     "overflow: a boston-grief call answered by chicago-recovery")),
     "hotline drill day --to +16175550100 --date 2026-11-27":
         Shows(("Boston Bereavement Line, Fri 2026-11-27", ": voicemail", "new voicemail",
                "call-back to caller", ": answered")),

@@ -78,6 +78,7 @@ class HoldMusic:
     everyone_busy: bool         # every volunteer who could take the call is with a caller
     connecting: bool            # a volunteer has accepted; the bridge is a moment away
     pause_seconds: int
+    overflow: str = ""          # the caller is offered to this chapter's volunteers (its name)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,24 @@ def _music(
         position=queries.position_in_line(session, call) if not connecting else 1,
         everyone_busy=bool(call.plan) and not ringing and not connecting,
         connecting=connecting, pause_seconds=min(HOLD_PAUSE_SECONDS, left),
+        overflow=_overflow_name(session, call, connecting),
     )
+
+
+def _overflow_name(session: Session, call: Call, connecting: bool) -> str:
+    """The name of the overflow chapter (hotline.roster.overflow) whose volunteers the
+    caller is offered to now, or, `connecting`, whose volunteer took the call; else ''."""
+    waves = plan_from_json(call.plan)
+    wave = None
+    if connecting:
+        leg = next((leg for leg in call.legs if leg.id == call.answered_leg_id), None)
+        wave = next((w for w in waves if leg is not None
+                     and any(v.id == leg.volunteer_id for v in w.volunteers)), None)
+    elif 0 <= call.tier_index < len(waves):
+        wave = waves[call.tier_index]
+    if wave is None or wave.chapter is None:
+        return ""
+    return session.scalar(select(Chapter.name).where(Chapter.slug == wave.chapter)) or wave.chapter
 
 
 def _bridge_failed(call: Call, now: datetime) -> bool:

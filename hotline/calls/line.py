@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from hotline import jobs
 from hotline.callbacks.requests import attempt_ended
 from hotline.calls.dispatch import Dispatch, Tried, Volunteer, Waiting, dispatch
-from hotline.calls.planning import plan_for, plan_from_json, plan_to_json
+from hotline.calls.planning import plan_from_json, plan_to_json, plan_with_overflow
 from hotline.logs import lifecycle, queries, records, stale
 from hotline.logs.models import (
     AttemptResult,
@@ -102,7 +102,8 @@ def plan_call(session: Session, runtime: Runtime, call: Call) -> bool:
     if call.chapter_id is None:
         raise LookupError(f"call {call.id} has no chapter")
     now = runtime.clock()
-    waves = _not_their_own(runtime, call, plan_for(session, call.chapter_id, call.started_at))
+    waves = _not_their_own(runtime, call,
+                           plan_with_overflow(session, call.chapter_id, call.started_at))
     call.plan = plan_to_json(waves)
     call.planned_at = now
     call.tier_since = call.started_at
@@ -121,7 +122,7 @@ def _not_their_own(runtime: Runtime, call: Call, waves: Sequence[Wave]) -> tuple
         return tuple(waves)
     kept = (Wave(wave.tier, tuple(v for v in wave.volunteers
                                   if not v.phone or runtime.privacy.digest(v.phone)
-                                  != call.caller_hash))
+                                  != call.caller_hash), wave.chapter)
             for wave in waves)
     return tuple(wave for wave in kept if wave.volunteers)
 

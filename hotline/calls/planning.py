@@ -12,12 +12,20 @@ from hotline.logs.queries import last_offered
 from hotline.roster.fairness import order_least_recently_offered
 from hotline.roster.history import waves_from_json, waves_to_json
 from hotline.roster.oncall import Wave, on_call
+from hotline.roster.overflow import overflow_waves
 from hotline.roster.store import load_rota
 
 
 def plan_for(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
     """Who is on call in the chapter at the instant `at`, by tier: a call's plan."""
     return on_call(load_rota(session, chapter_id, at), at).waves
+
+
+def plan_with_overflow(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
+    """A caller's plan: the chapter's own waves, then its overflow chapters' waves
+    (hotline.roster.overflow), all as the rota stands at `at`."""
+    return overflow_waves(session, chapter_id, at,
+                          lambda other, when: plan_for(session, other, when))
 
 
 def plan_to_json(waves: Sequence[Wave]) -> list[dict[str, Any]]:
@@ -34,5 +42,6 @@ def ring_order(session: Session, waves: Sequence[Wave]) -> tuple[Wave, ...]:
     first; the same order whether a chapter rings a tier all at once or one at a time
     (hotline.calls.dispatch hands free phones out in it). `hotline oncall` prints it."""
     offered = last_offered(session, [v.id for wave in waves for v in wave.volunteers])
-    return tuple(Wave(wave.tier, order_least_recently_offered(wave.volunteers, offered))
+    return tuple(Wave(wave.tier, order_least_recently_offered(wave.volunteers, offered),
+                      wave.chapter)
                  for wave in waves)

@@ -159,6 +159,9 @@ def _print(result: DrillResult, fmt: str) -> None:
     wait = record.get("seconds_to_answer")
     click.echo(f"outcome: {record['outcome']}; answered by {answered}"
                + (f" after {wait:.0f} s" if wait is not None else ""))
+    if record.get("overflow_to"):
+        click.echo(f"  overflow: a {record['overflow_from']} call answered by "
+                   f"{record['overflow_to']}")
     for leg in record.get("legs", []):
         click.echo(f"  rang {leg['volunteer']}: {leg['outcome']}")
     for attempt in record.get("callbacks", []):

@@ -22,6 +22,7 @@ from hotline.roster import models
 from hotline.roster.fairness import hours_report, with_call_counts
 from hotline.roster.history import oncall_at, record_history
 from hotline.roster.localtime import as_utc, to_instant
+from hotline.roster.overflow import overflow_waves
 from hotline.roster.rotadiff import ChapterChange, rota_changes, rota_state
 from hotline.roster.rotaexport import export_rota
 from hotline.roster.rotafile import RotaFileError, parse_rota
@@ -142,7 +143,8 @@ def oncall(ctx: Context, chapter: str | None, at_text: str | None, fmt: str) -> 
         for row in chapters_named(session, chapter):
             zone = ZoneInfo(row.timezone)
             at = parse_instant(at_text, zone) if at_text else as_utc(runtime.clock())
-            waves = ring_order(session, oncall_at(session, row.id, at).waves)
+            waves = ring_order(session, overflow_waves(
+                session, row.id, at, lambda other, when: oncall_at(session, other, when).waves))
             results.append(
                 {
                     "chapter": row.slug,
@@ -153,7 +155,7 @@ def oncall(ctx: Context, chapter: str | None, at_text: str | None, fmt: str) -> 
                             "volunteers": [
                                 {"name": v.name, "phone": v.phone} for v in wave.volunteers
                             ],
-                        }
+                        } | ({"chapter": wave.chapter} if wave.chapter else {})
                         for wave in waves
                     ],
                 }
@@ -162,9 +164,10 @@ def oncall(ctx: Context, chapter: str | None, at_text: str | None, fmt: str) -> 
             lines.append(f"{row.slug} at {iso_utc(at)} ({local})")
             for wave in waves:
                 people = ", ".join(f"{v.name} {v.phone}" for v in wave.volunteers)
-                lines.append(f"  tier {int(wave.tier)} ({wave.tier.label}): {people}")
-            if not waves:
-                lines.append("  nobody on call")
+                then = f"overflow to {wave.chapter}, " if wave.chapter else ""
+                lines.append(f"  {then}tier {int(wave.tier)} ({wave.tier.label}): {people}")
+            if not any(wave.chapter is None for wave in waves):
+                lines.insert(len(lines) - len(waves), "  nobody on call")
     if fmt == "json":
         click.echo(json.dumps(results[0] if chapter else results, indent=2))
     else:

@@ -56,6 +56,10 @@ class ContactRow:
     queue_seconds: int | None = None         # from arrival until claimed, moved on or gone
     position_at_arrival: int | None = None   # 1: nobody was waiting ahead of them
     callbacks: tuple[AttemptRow, ...] = ()
+    # Answered by a volunteer rung from an overflow chapter's wave of the plan (hotline.roster.
+    # overflow): the chapter dialled (the record's own `chapter`) and the overflow chapter.
+    overflow_from: str | None = None
+    overflow_to: str | None = None
 
     def as_json(self) -> dict[str, object]:
         """The product.md contact-export object (ISO-8601 UTC, plain strings)."""
@@ -81,6 +85,8 @@ class ContactRow:
                  "kind": "checkin" if a.checkin else "callback"}
                 for a in self.callbacks
             ],
+            "overflow_from": self.overflow_from,
+            "overflow_to": self.overflow_to,
         }
 
 
@@ -165,6 +171,7 @@ def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[Attem
          ) -> ContactRow:
     answered = next((leg for leg in legs if leg.id == call.answered_leg_id), None)
     to_answer = _seconds(call.started_at, call.answered_at)
+    overflow_to = _overflow_chapter(call, answered.volunteer_id if answered else None)
     return ContactRow(
         call_sid=call.call_sid,
         chapter=slug,
@@ -181,7 +188,21 @@ def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[Attem
         queue_seconds=_seconds(call.started_at, call.dequeued_at),
         position_at_arrival=call.position_at_arrival,
         callbacks=tuple(attempts),
+        overflow_from=slug if overflow_to else None,
+        overflow_to=overflow_to,
     )
+
+
+def _overflow_chapter(call: Call, volunteer_id: int | None) -> str | None:
+    """The overflow chapter (slug) of the plan's first wave that has the volunteer who
+    answered; None when that is one of the chapter's own waves, or nobody answered."""
+    if volunteer_id is None:
+        return None
+    for wave in call.plan or ():
+        if any(int(v["id"]) == volunteer_id for v in wave["volunteers"]):
+            chapter = wave.get("chapter")
+            return str(chapter) if chapter else None
+    return None
 
 
 def _iso(at: datetime) -> str:

@@ -119,7 +119,7 @@ def waves_to_json(waves: tuple[Wave, ...], *, phones: bool = True) -> list[dict[
             "tier": int(wave.tier),
             "volunteers": [{"id": v.id, "name": v.name} | ({"phone": v.phone} if phones else {})
                            for v in wave.volunteers],
-        }
+        } | ({"chapter": wave.chapter} if wave.chapter else {})
         for wave in waves
     ]
 
@@ -132,6 +132,7 @@ def waves_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Wave, ...]:
                 VolunteerRef(int(v["id"]), str(v["name"]), v.get("phone"), True)
                 for v in item["volunteers"]
             ),
+            item.get("chapter"),
         )
         for item in data
     )

@@ -56,6 +56,9 @@ class Chapter(Base):
     max_holding: Mapped[int] = mapped_column(Integer, default=100)
     max_calls_per_caller: Mapped[int] = mapped_column(Integer, default=2)
     reject_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Chapters (slugs, in order) whose on-call volunteers are rung when this chapter's
+    # waves are spent or nobody is on call here (hotline.roster.overflow).
+    overflow: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[ChapterNumber]] = relationship(

@@ -17,11 +17,13 @@ class Wave:
     """The volunteers of one tier, ordered by volunteer id.
 
     Id order is only a stable default: phones are rung in the order of
-    hotline.calls.planning.ring_order.
+    hotline.calls.planning.ring_order. `chapter` is None for the chapter's own waves, and
+    the slug of the chapter it overflows to for an overflow wave (hotline.roster.overflow).
     """
 
     tier: Tier
     volunteers: tuple[VolunteerRef, ...]
+    chapter: str | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def rota_state(
             "name": row.name, "timezone": row.timezone,
             "numbers": sorted(n.number for n in row.numbers),
             "coordinators": sorted(names.get(v, "?") for v in coordinators),
+            "overflow": list(row.overflow),
             **chapter_settings(row),
         }
         items[row.slug] = _items(session, row.id, now, named)

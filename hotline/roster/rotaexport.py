@@ -54,6 +54,8 @@ def export_rota(session: Session, *, now: datetime) -> str:
                                                models.ChapterMember.coordinator)))
         if coordinators:
             table["coordinators"] = coordinators
+        if chapter.overflow:
+            table["overflow"] = list(chapter.overflow)
         out.append(_table("chapter", table))
     for volunteer in volunteers:
         table = {"name": volunteer.name, "phone": volunteer.phone}

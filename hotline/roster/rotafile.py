@@ -55,6 +55,8 @@ class ChapterEntry:
     numbers: tuple[str, ...]
     settings: Mapping[str, SettingValue] = field(default_factory=dict)  # Chapter column: value
     coordinators: tuple[str, ...] = ()          # volunteers' phones (in this file)
+    overflow: tuple[str, ...] = ()              # chapters' slugs, in the order they are tried
+    overflow_line: int = 0                      # where `overflow` is (unknown slugs: at import)
 
 
 @dataclass(frozen=True)

@@ -124,12 +124,37 @@ class Reader:
             e.fail(key, reason)
             ok = False
         coordinators = e.get("coordinators", list, default=[])
-        if not ok or slug is None or name is None or zone_name is None or coordinators is None:
+        overflow = self._overflow(e, slug)
+        if (not ok or slug is None or name is None or zone_name is None or coordinators is None
+                or overflow is None):
             return None
         if coordinators:
             self.coordinators.append((slug, e, coordinators))
         return ChapterEntry(e.line(None), slug, name, zone_name, tuple(numbers or ()), settings,
-                            tuple(str(phone) for phone in coordinators))
+                            tuple(str(phone) for phone in coordinators), overflow,
+                            e.line("overflow"))
+
+    def _overflow(self, e: Entry, slug: str | None) -> tuple[str, ...] | None:
+        """The chapters this one overflows to (slugs). Whether each exists, in this file or
+        already in the database, is checked at import (hotline.roster.rotasync)."""
+        wanted = e.get("overflow", list, default=[])
+        if wanted is None:
+            return None
+        if len(wanted) > MAX_OVERFLOW:
+            e.fail("overflow", f"overflow lists {len(wanted)} chapters; at most {MAX_OVERFLOW}")
+            return None
+        ok = True
+        for target in wanted:
+            if not isinstance(target, str) or not SLUG.fullmatch(target):
+                e.fail("overflow", f"overflow must list chapters' slugs, got {target!r}")
+                ok = False
+            elif target == slug:
+                e.fail("overflow", f"chapter {slug!r} cannot overflow to itself")
+                ok = False
+        if len(set(map(str, wanted))) != len(wanted):
+            e.fail("overflow", "overflow names a chapter twice")
+            ok = False
+        return tuple(wanted) if ok else None
 
     def volunteer(self, e: Entry) -> VolunteerEntry | None:
         name = e.get("name", str)
@@ -365,7 +390,10 @@ class Reader:
         return UnavailableEntry(e.line(None), volunteer, start, end, reason)
 
 
-_CHAPTER_KEYS = {"slug", "name", "timezone", "numbers", "coordinators", *CHAPTER_SETTINGS}
+_CHAPTER_KEYS = {"slug", "name", "timezone", "numbers", "coordinators", "overflow",
+                 *CHAPTER_SETTINGS}
+# Chapters one chapter may overflow to (each tried in turn, with its own overflow after).
+MAX_OVERFLOW = 5
 _VOLUNTEER_KEYS = {"name", "phone", "languages", "experiences", "active"}
 _SHIFT_KEYS = {"chapter", "volunteer", "days", "start", "end", "tier", "from", "until"}
 _ROTATION_KEYS = {

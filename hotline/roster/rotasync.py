@@ -125,6 +125,7 @@ def _chapters(
         for number, owner in owners
         if number in entry.numbers and owner not in slugs
     ]
+    problems += _unknown_overflow(session, entries)
     if problems:
         raise RotaFileError(problems)
     changed: set[str] = set()
@@ -136,7 +137,8 @@ def _chapters(
                 slug=entry.slug, name=entry.name, timezone=entry.timezone, created_at=now
             )
             session.add(row)
-        wanted = {"name": entry.name, "timezone": entry.timezone, **_settings(entry)}
+        wanted = {"name": entry.name, "timezone": entry.timezone, **_settings(entry),
+                  "overflow": list(entry.overflow)}
         differs = row.id is None or any(getattr(row, k) != v for k, v in wanted.items())
         differs |= sorted(n.number for n in row.numbers) != sorted(entry.numbers)
         if differs:
@@ -156,6 +158,17 @@ def _chapters(
             row.numbers.extend(models.ChapterNumber(number=n) for n in entry.numbers)
     session.flush()
     return result, changed
+
+
+def _unknown_overflow(session: Session, entries: Sequence[ChapterEntry]) -> list[Problem]:
+    """An `overflow` slug must be a chapter of this file or one already in the database."""
+    targets = {slug for entry in entries for slug in entry.overflow}
+    known = {entry.slug for entry in entries} | set(session.scalars(
+        select(models.Chapter.slug).where(models.Chapter.slug.in_(targets))))
+    return [Problem(entry.overflow_line or entry.line,
+                    f"overflow: unknown chapter {slug!r} (not a [[chapter]] in this file, "
+                    "nor in the database)")
+            for entry in entries for slug in entry.overflow if slug not in known]
 
 
 def _settings(entry: ChapterEntry) -> dict[str, SettingValue]:

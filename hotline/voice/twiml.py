@@ -79,12 +79,21 @@ def hold(decision: d.HoldMusic | d.Leave) -> str:
 def hold_message(decision: d.HoldMusic) -> str:
     """What a holding caller hears: the chapter's words, and where they are in line."""
     if decision.connecting:
+        if decision.overflow:
+            return (f"A volunteer of {decision.overflow} is taking your call. "
+                    "Connecting you now.")
         return "A volunteer is taking your call. Connecting you now."
+    overflow = (f"No volunteer of {decision.speech.chapter_name} can take your call just now, "
+                f"so we are also asking the volunteers of {decision.overflow}."
+                if decision.overflow else "")
     if decision.greeting is not None:
-        return decision.greeting or (
+        greeting = decision.greeting or (
             f"Thank you for calling {decision.speech.chapter_name}. We are finding a volunteer "
             "for you now. Please stay on the line.")
-    parts = [decision.message or "Please stay on the line. We are finding a volunteer for you."]
+        return f"{greeting} {overflow}" if overflow else greeting
+    parts = [overflow] if overflow else []
+    parts.append(decision.message
+                 or "Please stay on the line. We are finding a volunteer for you.")
     if decision.position > 1:
         parts.append(f"You are number {decision.position} in line.")
     if decision.everyone_busy:

@@ -52,6 +52,9 @@ def test_import_oncall_json_and_idempotence(clean_database_url: str, tmp_path: P
         "waves": [
             {"tier": 1, "volunteers": [{"name": "Carmen Ruiz", "phone": "+16175550113"}]},
             {"tier": 2, "volunteers": [{"name": "Dev Patel", "phone": "+16175550114"}]},
+            # Then Boston's overflow (the sample's `overflow = ["chicago-recovery"]`).
+            {"tier": 1, "volunteers": [{"name": "Erin Walsh", "phone": "+13125550111"}],
+             "chapter": "chicago-recovery"},
         ],
     }
 
@@ -282,3 +285,37 @@ def test_times_without_an_offset_are_read_in_app_timezone(
     assert result.returncode == 0, result.stderr
     # 09:00 in New York on 10 March 2026 (daylight time, UTC-4) is 13:00 UTC.
     assert "2026-03-10T13:00:00Z to 2026-03-10T21:00:00Z" in result.stdout
+
+
+def test_oncall_shows_the_overflow_waves_after_the_chapters_own(
+    clean_database_url: str, tmp_path: Path,
+) -> None:
+    run(clean_database_url, "rota", "import", str(SAMPLE), cwd=tmp_path)
+    # Tuesday 10 March 2026, 23:30 EDT: Carmen and Dev in Boston, then Chicago's Erin.
+    evening = run(clean_database_url, "oncall", "boston-grief", "--at", "2026-03-11T03:30:00Z",
+                  cwd=tmp_path)
+    assert evening.stdout.splitlines()[1:] == [
+        "  tier 1 (primary): Carmen Ruiz +16175550113",
+        "  tier 2 (backup): Dev Patel +16175550114",
+        "  overflow to chicago-recovery, tier 1 (primary): Erin Walsh +13125550111",
+    ]
+    # Tuesday 10:00 in Boston: nobody on call there; Chicago's rotation and daytime backup.
+    morning = ["--at", "2026-03-10T14:00:00Z"]
+    text = run(clean_database_url, "oncall", "boston-grief", *morning, cwd=tmp_path).stdout
+    assert text.splitlines()[1:] == [
+        "  nobody on call",
+        "  overflow to chicago-recovery, tier 1 (primary): Erin Walsh +13125550111",
+        "  overflow to chicago-recovery, tier 2 (backup): Grace Kim +13125550113",
+    ]
+    data = json.loads(run(clean_database_url, "oncall", "boston-grief", *morning,
+                          "--format", "json", cwd=tmp_path).stdout)
+    assert data == {"chapter": "boston-grief", "at": "2026-03-10T14:00:00Z", "waves": [
+        {"tier": 1, "volunteers": [{"name": "Erin Walsh", "phone": "+13125550111"}],
+         "chapter": "chicago-recovery"},
+        {"tier": 2, "volunteers": [{"name": "Grace Kim", "phone": "+13125550113"}],
+         "chapter": "chicago-recovery"},
+    ]}
+    # Chicago names no overflow: its own waves only, as before.
+    chicago = json.loads(run(clean_database_url, "oncall", "chicago-recovery", *morning,
+                             "--format", "json", cwd=tmp_path).stdout)
+    assert all("chapter" not in wave for wave in chicago["waves"])

@@ -56,6 +56,8 @@ class Chapter(Base):
     max_holding: Mapped[int] = mapped_column(Integer, default=100)
     max_calls_per_caller: Mapped[int] = mapped_column(Integer, default=2)
     reject_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Trainees on call listen in, muted, on calls their shift's volunteers take (a Conference).
+    listen_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[ChapterNumber]] = relationship(
@@ -83,6 +85,8 @@ class Volunteer(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     experiences: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A trainee is never offered a caller in a listen_in chapter: they listen in instead.
+    trainee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

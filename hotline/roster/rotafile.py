@@ -63,6 +63,7 @@ class VolunteerEntry:
     languages: tuple[str, ...] = ()
     experiences: tuple[str, ...] = ()
     active: bool = True
+    trainee: bool = False
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,7 @@ def _music(
         position=queries.position_in_line(session, call) if not connecting else 1,
         everyone_busy=bool(call.plan) and not ringing and not connecting,
         connecting=connecting, pause_seconds=min(HOLD_PAUSE_SECONDS, left),
+        listen_in=chapter.listen_in,
     )
 
 

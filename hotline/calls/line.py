@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from hotline import jobs
 from hotline.callbacks.requests import attempt_ended
 from hotline.calls.dispatch import Dispatch, Tried, Volunteer, Waiting, dispatch
+from hotline.calls.listening import without_trainees
 from hotline.calls.planning import plan_for, plan_from_json, plan_to_json
 from hotline.logs import lifecycle, queries, records, stale
 from hotline.logs.models import (
@@ -102,7 +103,8 @@ def plan_call(session: Session, runtime: Runtime, call: Call) -> bool:
     if call.chapter_id is None:
         raise LookupError(f"call {call.id} has no chapter")
     now = runtime.clock()
-    waves = _not_their_own(runtime, call, plan_for(session, call.chapter_id, call.started_at))
+    waves = _not_their_own(runtime, call, without_trainees(
+        session, call.chapter_id, plan_for(session, call.chapter_id, call.started_at)))
     call.plan = plan_to_json(waves)
     call.planned_at = now
     call.tier_since = call.started_at

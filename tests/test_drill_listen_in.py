@@ -1,0 +1,64 @@
+"""`hotline drill call` on a listen_in chapter: the trainee's phone is in the transcript."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import run
+
+ROTA = '''
+[[chapter]]
+slug = "listen-line"
+name = "Listen Line"
+timezone = "UTC"
+numbers = ["+16175550100"]
+listen_in = true
+
+[[volunteer]]
+name = "Ann Mentor"
+phone = "+16175550111"
+
+[[volunteer]]
+name = "Tia Trainee"
+phone = "+16175550119"
+trainee = true
+
+[[shift]]
+chapter = "listen-line"
+volunteer = "+16175550111"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "00:00"
+end = "00:00"
+tier = 1
+
+[[shift]]
+chapter = "listen-line"
+volunteer = "+16175550119"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "00:00"
+end = "00:00"
+tier = 1
+'''
+
+
+def test_a_drill_shows_the_trainee_listening_in(clean_database_url: str, tmp_path: Path) -> None:
+    env = {"HOTLINE_DATABASE_URL": clean_database_url, "HOTLINE_PRIVACY_KEY": "p" * 20}
+    rota = tmp_path / "rota.toml"
+    rota.write_text(ROTA)
+    imported = run(["rota", "import", str(rota)], tmp_path, **env)
+    assert imported.returncode == 0, imported.stderr
+    result = run(["drill", "call", "--to", "+16175550100", "--at", "2026-11-27T23:30:00Z",
+                  "--format", "json"], tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    transcript = "\n".join(out["transcript"])
+    assert "in training" in transcript
+    assert "Tia Trainee (+16175550119)" in transcript
+    assert "listen in on a call" in transcript
+    joined = [line for line in out["transcript"] if "joins conference" in line]
+    assert any("Tia Trainee" in line and "(muted, no beep)" in line for line in joined)
+    record = out["record"]
+    assert record["answered_by"] == "Ann Mentor"
+    assert {(leg["volunteer"], leg["kind"]) for leg in record["legs"]} == {
+        ("Ann Mentor", "volunteer"), ("Tia Trainee", "trainee")}

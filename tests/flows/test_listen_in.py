@@ -4,8 +4,10 @@ ending it; the volunteer (the mentor) ends it on leaving."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
+from hotline.cli.contacts import write_csv
 from hotline.logs.models import LegOutcome, Outcome
 from hotline.roster.models import Volunteer
 from hotline.standin.conferences import Conference
@@ -13,7 +15,7 @@ from hotline.standin.phones import Phone, answers, listens, voicemail
 from tests.conftest import RuntimeFactory
 from tests.flows.harness import CALLER, HOTLINE, Hotline, hotline, seed_chapter, status_url
 
-ANN, BOB, TIA = "+16175550111", "+16175550112", "+16175550119"
+ANN, TIA = "+16175550111", "+16175550119"
 LISTEN_PROMPT = "to listen in on a call, muted, press 1"
 
 
@@ -34,7 +36,7 @@ def _room(line: Hotline, sid: str) -> Conference:
 
 
 def test_trainee_listens_in_muted_and_leaves_without_ending_the_call(
-        make_runtime: RuntimeFactory) -> None:
+        make_runtime: RuntimeFactory, capsys: pytest.CaptureFixture[str]) -> None:
     line = _line(make_runtime, {ANN: answers(after=4, talk_seconds=120),
                                 TIA: answers(after=2, talk_seconds=30)})
     report = line.sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=600),
@@ -72,6 +74,9 @@ def test_trainee_listens_in_muted_and_leaves_without_ending_the_call(
     exported = row.as_json()
     assert exported["times_offered"] == 1
     assert {leg["kind"] for leg in exported["legs"]} == {"volunteer", "trainee"}  # type: ignore[union-attr]
+    capsys.readouterr()
+    write_csv([row])
+    assert "Volunteer 0119 (trainee): answered" in capsys.readouterr().out
 
 
 def test_mentor_hanging_up_ends_the_call_for_caller_and_trainee(
@@ -155,3 +160,19 @@ def test_mentor_lets_the_trainee_speak_from_the_keypad(make_runtime: RuntimeFact
     assert caller.left is not None and anns[1].left is not None
     assert (caller.left - anns[1].left).total_seconds() <= 2
     assert line.contact(report.sid).outcome is Outcome.ANSWERED
+
+
+def test_caller_hanging_up_first_gives_the_mentor_the_wrap_up(
+        make_runtime: RuntimeFactory) -> None:
+    line = _line(make_runtime, {ANN: answers(after=4, talk_seconds=600),
+                                TIA: answers(after=2, talk_seconds=None)})
+    report = line.sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=60),
+                           status_callback=status_url())
+    ann = report.leg(ANN)
+    assert any("The caller has hung up" in said for said in ann.heard)
+    assert not any("let your trainee speak" in said for said in ann.heard)
+    room = _room(line, report.sid)
+    assert room.ended is not None and all(p.left is not None for p in room.participants)
+    assert report.leg(TIA).ended_at is not None
+    row = line.contact(report.sid)
+    assert row.outcome is Outcome.ANSWERED and row.talk_seconds is not None

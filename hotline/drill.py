@@ -179,6 +179,7 @@ def _phone_book(session: Session, scenario: Scenario, at: datetime) -> dict[str,
 
 
 def _first_rung(session: Session, hotline_number: str, at: datetime) -> str | None:
+    from hotline.calls.listening import without_trainees
     from hotline.roster.oncall import on_call
     from hotline.roster.store import load_rota
 
@@ -187,7 +188,9 @@ def _first_rung(session: Session, hotline_number: str, at: datetime) -> str | No
     )
     if chapter_id is None:
         return None
-    waves = on_call(load_rota(session, chapter_id, at), at).waves
+    # A listen_in chapter's trainees are never offered the caller: never rung first.
+    waves = without_trainees(session, chapter_id, on_call(load_rota(session, chapter_id, at),
+                                                          at).waves)
     for wave in waves:
         for volunteer in wave.volunteers:
             return volunteer.phone

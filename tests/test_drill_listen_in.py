@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.test_cli import run
 
@@ -16,13 +17,13 @@ numbers = ["+16175550100"]
 listen_in = true
 
 [[volunteer]]
-name = "Ann Mentor"
-phone = "+16175550111"
-
-[[volunteer]]
 name = "Tia Trainee"
 phone = "+16175550119"
 trainee = true
+
+[[volunteer]]
+name = "Ann Mentor"
+phone = "+16175550111"
 
 [[shift]]
 chapter = "listen-line"
@@ -42,16 +43,21 @@ tier = 1
 '''
 
 
-def test_a_drill_shows_the_trainee_listening_in(clean_database_url: str, tmp_path: Path) -> None:
-    env = {"HOTLINE_DATABASE_URL": clean_database_url, "HOTLINE_PRIVACY_KEY": "p" * 20}
+def _drill(database_url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+    env = {"HOTLINE_DATABASE_URL": database_url, "HOTLINE_PRIVACY_KEY": "p" * 20}
     rota = tmp_path / "rota.toml"
-    rota.write_text(ROTA)
+    rota.write_text(ROTA)        # the trainee first: the lower id, rung first were she offered
     imported = run(["rota", "import", str(rota)], tmp_path, **env)
     assert imported.returncode == 0, imported.stderr
     result = run(["drill", "call", "--to", "+16175550100", "--at", "2026-11-27T23:30:00Z",
-                  "--format", "json"], tmp_path, **env)
+                  "--format", "json", *args], tmp_path, **env)
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout)
+    out: dict[str, Any] = json.loads(result.stdout)
+    return out
+
+
+def test_a_drill_shows_the_trainee_listening_in(clean_database_url: str, tmp_path: Path) -> None:
+    out = _drill(clean_database_url, tmp_path)
     transcript = "\n".join(out["transcript"])
     assert "in training" in transcript
     assert "Tia Trainee (+16175550119)" in transcript
@@ -62,3 +68,11 @@ def test_a_drill_shows_the_trainee_listening_in(clean_database_url: str, tmp_pat
     assert record["answered_by"] == "Ann Mentor"
     assert {(leg["volunteer"], leg["kind"]) for leg in record["legs"]} == {
         ("Ann Mentor", "volunteer"), ("Tia Trainee", "trainee")}
+
+
+def test_first_rung_is_never_the_trainee(clean_database_url: str, tmp_path: Path) -> None:
+    out = _drill(clean_database_url, tmp_path, "--first", "declines")
+    record = out["record"]
+    assert record["answered_by"] is None
+    assert {leg["volunteer"] for leg in record["legs"]} == {"Ann Mentor"}
+    assert {leg["outcome"] for leg in record["legs"]} == {"declined"}

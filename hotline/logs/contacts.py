@@ -71,7 +71,8 @@ class ContactRow:
             "caller": self.caller,
             "legs": [
                 {"volunteer": leg.volunteer, "outcome": leg.outcome.value if leg.outcome else None,
-                 "kind": "trainee" if leg.trainee else "volunteer"}
+                 # A trainee's leg (listen-in) says so; a volunteer's keeps its two keys.
+                 **({"kind": "trainee"} if leg.trainee else {})}
                 for leg in self.legs
             ],
             "queue_seconds": self.queue_seconds,

@@ -76,3 +76,22 @@ def test_first_rung_is_never_the_trainee(clean_database_url: str, tmp_path: Path
     assert record["answered_by"] is None
     assert {leg["volunteer"] for leg in record["legs"]} == {"Ann Mentor"}
     assert {leg["outcome"] for leg in record["legs"]} == {"declined"}
+
+
+def test_oncall_leaves_the_trainee_out(clean_database_url: str, tmp_path: Path) -> None:
+    env = {"HOTLINE_DATABASE_URL": clean_database_url, "HOTLINE_PRIVACY_KEY": "p" * 20}
+    rota = tmp_path / "rota.toml"
+    rota.write_text(ROTA)
+    assert run(["rota", "import", str(rota)], tmp_path, **env).returncode == 0
+    listed = run(["oncall", "listen-line", "--at", "2026-11-27T23:30:00Z", "--format", "json"],
+                 tmp_path, **env)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["waves"] == [
+        {"tier": 1, "volunteers": [{"name": "Ann Mentor", "phone": "+16175550111"}]}]
+    # Without listen_in the trainee is a volunteer like any other, and listed.
+    rota.write_text(ROTA.replace("listen_in = true", "listen_in = false"))
+    assert run(["rota", "import", str(rota)], tmp_path, **env).returncode == 0
+    listed = run(["oncall", "listen-line", "--at", "2026-11-27T23:30:00Z", "--format", "json"],
+                 tmp_path, **env)
+    assert [v["name"] for v in json.loads(listed.stdout)["waves"][0]["volunteers"]] == [
+        "Tia Trainee", "Ann Mentor"]

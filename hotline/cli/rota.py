@@ -15,6 +15,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.calls.listening import without_trainees
 from hotline.calls.planning import ring_order
 from hotline.cli import Context, database_errors, fail, main, pass_context
 from hotline.logs.queries import call_counts
@@ -142,7 +143,9 @@ def oncall(ctx: Context, chapter: str | None, at_text: str | None, fmt: str) -> 
         for row in chapters_named(session, chapter):
             zone = ZoneInfo(row.timezone)
             at = parse_instant(at_text, zone) if at_text else as_utc(runtime.clock())
-            waves = ring_order(session, oncall_at(session, row.id, at).waves)
+            # A listen_in chapter's trainees are never rung for a caller (they listen in).
+            waves = ring_order(session, without_trainees(
+                session, row.id, oncall_at(session, row.id, at).waves))
             results.append(
                 {
                     "chapter": row.slug,

@@ -17,8 +17,10 @@ from hotline.standin.carrier import (
     CallRequest,
     CallState,
     CarrierError,
+    ConferenceState,
     MessageRequest,
     MessageState,
+    ParticipantState,
 )
 
 
@@ -63,6 +65,14 @@ class RecordingCarrier:
 
     def delete_recording(self, sid: str) -> None:
         raise CarrierError(f"no recording {sid}: the latency round records none", 404)
+
+    def list_conferences(self, friendly_name: str | None, status: str | None
+                         ) -> list[ConferenceState]:
+        return []            # no call is played, so no conference is ever made
+
+    def update_participant(self, conference_sid: str, call_sid: str, *,
+                           muted: bool) -> ParticipantState:
+        raise CarrierError(f"no conference {conference_sid}: the latency round plays none", 404)
 
     def first_after(self, since: float, from_: str) -> float | None:
         """When the first call from the hotline number `from_` was asked for after `since`."""

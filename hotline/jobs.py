@@ -37,7 +37,13 @@ RING_LEG = "workers.calls.ring_leg"
 STOP_LEGS = "workers.calls.stop_legs"
 STOP_LEG = "workers.calls.stop_leg"
 CALL_CALLER = "workers.calls.call_caller"
-CALL_JOBS = (DISPATCH_CALLS, RING_LEG, STOP_LEGS, STOP_LEG, CALL_CALLER)
+# Listen-in: the caller a volunteer took is moved from their queue into the conference.
+JOIN_CONFERENCE = "workers.calls.join_conference"
+# ... its trainees muted or unmuted by the mentor's keypad; the call ended when they leave.
+MUTE_TRAINEES = "workers.calls.mute_trainees"
+END_CONFERENCE = "workers.calls.end_conference"
+CALL_JOBS = (DISPATCH_CALLS, RING_LEG, STOP_LEGS, STOP_LEG, CALL_CALLER, JOIN_CONFERENCE,
+             MUTE_TRAINEES, END_CONFERENCE)
 # After the call: scheduled work, and texts.
 RUN_TASK = "workers.tasks.run_task"
 SEND_TEXT = "workers.texts.send_text"

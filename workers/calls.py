@@ -36,3 +36,22 @@ def stop_leg(runtime: Runtime, leg_id: int) -> None:
 def call_caller(runtime: Runtime, attempt_id: int) -> None:
     """CALL_CALLER: a volunteer took a call-back; dial the caller from the hotline number."""
     attempts.call_caller(runtime, attempt_id)
+
+
+def join_conference(runtime: Runtime, call_id: int) -> None:
+    """JOIN_CONFERENCE: move a caller a volunteer took into the listen-in conference.
+
+    Raises if the network refused while the call is still taken, so it is tried again."""
+    ringing.join_conference(runtime, call_id)
+
+
+def mute_trainees(runtime: Runtime, call_id: int, muted: int) -> None:
+    """MUTE_TRAINEES: the mentor's keypad: unmute (0) or mute (1) the call's trainees in the
+    conference. Raises if the network refused, so it is tried again."""
+    ringing.mute_trainees(runtime, call_id, bool(muted))
+
+
+def end_conference(runtime: Runtime, call_id: int) -> None:
+    """END_CONFERENCE: the mentor left a listen-in call: end the caller's call (and so the
+    conference). Raises if it would not stop, so it is tried again."""
+    ringing.end_conference(runtime, call_id)

@@ -79,6 +79,7 @@ class HoldMusic:
     connecting: bool            # a volunteer has accepted; the bridge is a moment away
     pause_seconds: int
     overflow: str = ""          # the caller is offered to this chapter's volunteers (its name)
+    listen_in: bool = False     # the greeting says a volunteer in training may listen
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class Prompt:
 
     leg_id: int
     speech: Speech
-    purpose: str = "call"          # "call", or "callback" / "checkin" (we call the caller)
+    purpose: str = "call"          # "call", "listen" (a trainee), or "callback" / "checkin"
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,42 @@ class Connect:
     queue: str
     call_id: int
     holds: bool = False
+    conference: bool = False       # listen-in: a Conference named `queue`, not the queue
+
+
+@dataclass(frozen=True)
+class ListenIn:
+    """A trainee who pressed 1: join the mentor's conference muted, with no beep."""
+
+    leg_id: int
+    speech: Speech
+    conference: str
+
+
+@dataclass(frozen=True)
+class MentorAway:
+    """The mentor's conference Dial ended with them still on the line: they pressed *, or
+    the caller left. A moment's pause tells the two apart (the caller's end is reported)."""
+
+    leg_id: int
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class MentorMenu:
+    """The mentor pressed *: let the trainee speak (5), mute them (6), or go back (else)."""
+
+    leg_id: int
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class JoinConference:
+    """The caller, moved out of their queue once a volunteer took them: into the conference
+    named `conference` (listen-in), which ends when they or the volunteer leave."""
+
+    call_id: int
+    conference: str
 
 
 @dataclass(frozen=True)
@@ -185,7 +222,7 @@ class Declined:
     speech: Speech
 
 
-LegAnswer = Prompt | Connect | Taken | CallerGone | Declined
+LegAnswer = Prompt | Connect | Taken | CallerGone | Declined | ListenIn
 
 
 # -- a call-back or check-in: the volunteer holds while the caller is dialled -----------------

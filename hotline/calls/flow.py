@@ -192,6 +192,7 @@ def _music(
         everyone_busy=bool(call.plan) and not ringing and not connecting,
         connecting=connecting, pause_seconds=min(HOLD_PAUSE_SECONDS, left),
         overflow=_overflow_name(session, call, connecting),
+        listen_in=chapter.listen_in,
     )
 
 

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 
 from hotline import jobs
 from hotline.callbacks.requests import caller_reached, request_followup
-from hotline.calls import attempts, line
+from hotline.calls import attempts, line, listening
 from hotline.calls.decisions import (
     CallerGone,
     Connect,
     Declined,
     LegAnswer,
+    MentorAway,
+    MentorMenu,
     Noted,
     Prompt,
     Speech,
@@ -76,10 +78,12 @@ def _bound(session: Session, leg: CallLeg, call_sid: str) -> bool:
         select(Call.id).where(Call.call_sid == call_sid).limit(1)) is None
 
 
-def _retried(leg: CallLeg, call: Call, speech: Speech) -> Connect | CallerGone:
+def _retried(leg: CallLeg, call: Call, speech: Speech, chapter: Chapter | None
+             ) -> Connect | CallerGone:
     """A request for a leg that already accepted: bridge again, or say the caller moved on."""
     if call.phase is Phase.ANSWERED and call.answered_leg_id == leg.id:
-        return Connect(leg.id, speech, call.call_sid, call.id)
+        return Connect(leg.id, speech, call.call_sid, call.id,
+                       conference=listening.listens_in(chapter, call))
     return CallerGone(speech)       # its claim was undone (never bridged): not again
 
 
@@ -88,13 +92,15 @@ def on_leg_answered(session: Session, runtime: Runtime, leg_id: int, call_sid: s
     """The volunteer's phone picked up (a person or a voicemail box): screen or connect."""
     leg, call, chapter = _load(session, leg_id, call_sid)
     speech = speech_of(chapter)
+    if leg.trainee:
+        return listening.trainee_answered(leg, call, speech)
     if leg.screen is Screen.ACCEPTED:
-        return _retried(leg, call, speech)
+        return _retried(leg, call, speech, chapter)
     refusal = _refusal(call, leg, speech)
     if refusal is not None:
         return refusal
     if chapter is not None and chapter.accept_mode == "answer" and call.kind is CallKind.INBOUND:
-        return _claim(session, runtime, leg, call, speech)
+        return _claim(session, runtime, leg, call, speech, chapter)
     return Prompt(leg.id, speech, _PURPOSES[call.kind])
 
 
@@ -103,8 +109,10 @@ def on_leg_digits(session: Session, runtime: Runtime, leg_id: int, call_sid: str
     """The volunteer pressed a key at the screen: 1 claims the caller, anything else declines."""
     leg, call, chapter = _load(session, leg_id, call_sid)
     speech = speech_of(chapter)
+    if leg.trainee:
+        return listening.trainee_pressed(session, leg, call, speech, digits)
     if leg.screen is Screen.ACCEPTED:
-        return _retried(leg, call, speech)
+        return _retried(leg, call, speech, chapter)
     if leg.status.ended:            # its phone call is over: a late key changes nothing
         return Declined(speech) if digits != "1" else CallerGone(speech)
     if digits != "1":
@@ -114,7 +122,7 @@ def on_leg_digits(session: Session, runtime: Runtime, leg_id: int, call_sid: str
     if refusal is not None:
         lifecycle.answer_screen(session, leg, Screen.LATE)
         return refusal
-    return _claim(session, runtime, leg, call, speech)
+    return _claim(session, runtime, leg, call, speech, chapter)
 
 
 def on_leg_silent(session: Session, leg_id: int, call_sid: str) -> Declined:
@@ -134,7 +142,8 @@ def _refusal(call: Call, leg: CallLeg, speech: Speech) -> Taken | CallerGone | N
 
 
 def _claim(
-    session: Session, runtime: Runtime, leg: CallLeg, call: Call, speech: Speech
+    session: Session, runtime: Runtime, leg: CallLeg, call: Call, speech: Speech,
+    chapter: Chapter | None,
 ) -> Connect | Taken | CallerGone:
     now = runtime.clock()
     if not lifecycle.claim(session, call, leg, now):
@@ -145,21 +154,58 @@ def _claim(
         attempts.accepted(session, call)
         return Connect(leg.id, speech, call.call_sid, call.id, holds=True)
     caller_reached(session, call, now)
+    if listening.listens_in(chapter, call):
+        listening.ring_trainees(session, runtime, call, now)
+        return Connect(leg.id, speech, call.call_sid, call.id, conference=True)
     return Connect(leg.id, speech, call.call_sid, call.id)
 
 
-def on_leg_bridged(session: Session, leg_id: int, call_sid: str, talked: bool
-                   ) -> WrapUp | CallerGone:
+def on_leg_bridged(session: Session, leg_id: int, call_sid: str, talked: bool,
+                   on_line: bool = False) -> WrapUp | CallerGone | MentorAway:
     """The volunteer's bridge ended and they are still on the line: the caller hung up
-    first, so they may note a follow-up; or no bridge happened at all. LookupError unless
-    `call_sid` is the SID the leg already has (a bridge comes after an accept)."""
+    first, so they may note a follow-up; or no bridge happened at all; or (listen-in) they
+    pressed * to step out of the conference. LookupError unless `call_sid` is the SID the
+    leg already has (a bridge comes after an accept)."""
     known = session.get(CallLeg, leg_id)
     if known is None or known.call_sid is None or known.call_sid != call_sid:
         raise LookupError(f"no leg {leg_id} for {call_sid}")
     leg, call, chapter = _load(session, leg_id, call_sid)
+    if (on_line and listening.listens_in(chapter, call) and call.phase is Phase.ANSWERED
+            and call.answered_leg_id == leg.id):
+        return MentorAway(leg.id, speech_of(chapter))
     if not talked or call.answered_leg_id != leg.id:
         return CallerGone(speech_of(chapter))
     return WrapUp(leg.id, speech_of(chapter))
+
+
+def on_mentor_away(session: Session, leg_id: int, call_sid: str
+                   ) -> MentorMenu | WrapUp | CallerGone:
+    """A moment after the mentor's conference Dial ended: still taken, so they pressed *
+    (their menu); or the caller has left meanwhile (the wrap-up)."""
+    leg, call, chapter = _load(session, leg_id, call_sid)
+    if call.answered_leg_id != leg.id:
+        return CallerGone(speech_of(chapter))
+    if call.phase is Phase.ANSWERED:
+        return MentorMenu(leg.id, speech_of(chapter))
+    return WrapUp(leg.id, speech_of(chapter))
+
+
+def on_mentor_keys(session: Session, runtime: Runtime, leg_id: int, call_sid: str,
+                   digits: str) -> Connect | WrapUp | CallerGone:
+    """The mentor's key at their menu: 5 lets the trainees speak, 6 mutes them again (a
+    MUTE_TRAINEES job, by REST), and back into the conference; the wrap-up if the caller
+    left meanwhile."""
+    leg, call, chapter = _load(session, leg_id, call_sid)
+    speech = speech_of(chapter)
+    if call.answered_leg_id != leg.id:
+        return CallerGone(speech)
+    if call.phase is not Phase.ANSWERED:
+        return WrapUp(leg.id, speech)
+    if digits in ("5", "6"):
+        stamp = int(runtime.clock().timestamp() * 1000)
+        jobs.enqueue(session, jobs.MUTE_TRAINEES, call.id, int(digits == "6"),
+                     key=f"mute-trainees-{call.id}-{stamp}")
+    return Connect(leg.id, speech, call.call_sid, call.id, conference=True)
 
 
 def on_wrap_up(session: Session, runtime: Runtime, leg_id: int, call_sid: str, digits: str
@@ -207,5 +253,12 @@ def on_leg_status(session: Session, runtime: Runtime, leg_id: int, event: Status
         jobs.enqueue(session, jobs.STOP_LEG, leg.id,
                      key=f"stop-leg-{leg.id}-{event.sequence_number}")
         return
-    if lifecycle.move_leg(session, leg, event.status.leg_status, event.at) and chapters:
+    if not lifecycle.move_leg(session, leg, event.status.leg_status, event.at):
+        return
+    call = leg.call
+    if (event.status.ended and call.answered_leg_id == leg.id and call.phase is Phase.ANSWERED
+            and listening.listens_in(session.get(Chapter, call.chapter_id or 0), call)):
+        # The mentor left a listen-in call: it ends for the caller (and the trainees) too.
+        jobs.enqueue(session, jobs.END_CONFERENCE, call.id, key=f"end-conference-{call.id}")
+    if chapters:
         line.serve(session, runtime, chapters)

@@ -14,6 +14,7 @@ from hotline.roster.history import waves_from_json, waves_to_json
 from hotline.roster.oncall import Wave, on_call
 from hotline.roster.overflow import overflow_waves
 from hotline.roster.store import load_rota
+from hotline.roster.trainees import without_trainees
 
 
 def plan_for(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
@@ -23,9 +24,10 @@ def plan_for(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...
 
 def plan_with_overflow(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
     """A caller's plan: the chapter's own waves, then its overflow chapters' waves
-    (hotline.roster.overflow), all as the rota stands at `at`."""
-    return overflow_waves(session, chapter_id, at,
-                          lambda other, when: plan_for(session, other, when))
+    (hotline.roster.overflow), all as the rota stands at `at`; a listen_in chapter's
+    trainees left out of its waves (hotline.roster.trainees)."""
+    return overflow_waves(session, chapter_id, at, lambda other, when: without_trainees(
+        session, other, plan_for(session, other, when)))
 
 
 def plan_to_json(waves: Sequence[Wave]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import logging
 
 from hotline.calls import line, urls
 from hotline.logs import lifecycle
-from hotline.logs.models import Call, CallLeg, LegStatus, Phase
+from hotline.logs.models import Call, CallLeg, LegStatus, Phase, Screen
 from hotline.roster.models import Chapter, Volunteer
 from hotline.runtime import Runtime
 from hotline.telephony import OutboundCall, TelephonyError
@@ -43,7 +43,7 @@ def ring_leg(runtime: Runtime, leg_id: int) -> bool:
         call = leg.call
         volunteer = session.get(Volunteer, leg.volunteer_id) if leg.volunteer_id else None
         chapter = session.get(Chapter, call.chapter_id) if call.chapter_id else None
-        if call.phase is not Phase.HOLDING or volunteer is None or chapter is None:
+        if call.phase is not _wanted(leg) or volunteer is None or chapter is None:
             lifecycle.withdraw(session, leg, runtime.clock())     # the caller moved on
             return False
         if not lifecycle.start_dialling(session, leg, runtime.clock()):
@@ -67,12 +67,61 @@ def ring_leg(runtime: Runtime, leg_id: int) -> bool:
         leg = session.get(CallLeg, leg_id)
         assert leg is not None
         lifecycle.dialled(session, leg, sid)
-        still_wanted = leg.call.phase is Phase.HOLDING and not leg.status.ended
+        still_wanted = leg.call.phase is _wanted(leg) and not leg.status.ended
     if not still_wanted:
         # Claimed or abandoned while we dialled (stop_legs ran before the SID existed), or
         # the leg itself was closed meanwhile: stop the phone now.
         _stop(runtime, [sid])
     return True
+
+
+def _wanted(leg: CallLeg) -> Phase:
+    """The phase in which the leg's phone should ring: a trainee's once the call is taken."""
+    return Phase.ANSWERED if leg.trainee else Phase.HOLDING
+
+
+def join_conference(runtime: Runtime, call_id: int) -> None:
+    """Move the caller a volunteer took into the listen-in conference; TelephonyError if
+    the network refused while the call is still taken (the job runner tries again)."""
+    with runtime.sessions() as session:
+        call = session.get(Call, call_id)
+        if call is None or call.phase is not Phase.ANSWERED:
+            return
+        sid = call.call_sid
+    url = urls.absolute(runtime.settings.app.public_url, urls.CONFERENCE, call_id=call_id)
+    try:
+        runtime.telephony.move_call(sid, url)
+    except TelephonyError as exc:
+        with runtime.sessions() as session:
+            call = session.get(Call, call_id)
+            if call is None or call.phase is not Phase.ANSWERED:
+                return           # hung up meanwhile: nothing to move
+        log.warning("call %s: could not move the caller into the conference: %s", call_id, exc)
+        raise
+
+
+def mute_trainees(runtime: Runtime, call_id: int, muted: bool) -> None:
+    """Mute or unmute, in the call's conference, each trainee who joined it and is still on."""
+    with runtime.sessions() as session:
+        call = session.get(Call, call_id)
+        if call is None or call.phase is not Phase.ANSWERED:
+            return
+        room = call.call_sid
+        sids = [leg.call_sid for leg in call.legs if leg.trainee and leg.call_sid
+                and leg.screen is Screen.ACCEPTED and not leg.status.ended]
+    for sid in sids:
+        runtime.telephony.mute_participant(room, sid, muted)
+
+
+def end_conference(runtime: Runtime, call_id: int) -> None:
+    """The mentor left: hang up the caller, whose leaving ends the conference for all."""
+    with runtime.sessions() as session:
+        call = session.get(Call, call_id)
+        if call is None or call.phase is not Phase.ANSWERED:
+            return
+        sid = call.call_sid
+    if _stop(runtime, [sid]):
+        raise TelephonyError(f"could not end call {call_id}")
 
 
 def _failed(runtime: Runtime, leg_id: int) -> None:
@@ -106,6 +155,8 @@ def stop_legs(
         for leg in call.legs:
             if leg.id == except_leg_id or leg.status.ended:
                 continue
+            if leg.trainee and call.phase is Phase.ANSWERED:
+                continue               # listening in on the call: not an offer to stop
             if leg.call_sid is None and leg.dialled_at is None:
                 lifecycle.withdraw(session, leg, now)     # never dialled: never rang
                 continue

@@ -15,12 +15,17 @@ MENU = "/voice/calls/<int:call_id>/menu"
 RECORDED = "/voice/calls/<int:call_id>/recorded"
 RECORDING_STATUS = "/voice/calls/<int:call_id>/recording-status"
 DIALLED = "/voice/calls/<int:call_id>/dialled"
+# Listen-in: the caller's move into the conference; the mentor's keys during it.
+CONFERENCE = "/voice/calls/<int:call_id>/conference"
 LEG_ANSWER = "/voice/legs/<int:leg_id>/answer"
 LEG_ACCEPT = "/voice/legs/<int:leg_id>/accept"
 LEG_TIMEOUT = "/voice/legs/<int:leg_id>/timeout"
 LEG_STATUS = "/voice/legs/<int:leg_id>/status"
 LEG_BRIDGED = "/voice/legs/<int:leg_id>/bridged"
 LEG_WRAP_UP = "/voice/legs/<int:leg_id>/wrap-up"
+# Listen-in: the mentor stepped out of the conference (*), and their key at its menu.
+LEG_AWAY = "/voice/legs/<int:leg_id>/away"
+LEG_KEYS = "/voice/legs/<int:leg_id>/keys"
 # A call-back or check-in: the volunteer's wait and exit, our call to the caller.
 ATTEMPT_WAIT = "/voice/attempts/<int:call_id>/wait"
 ATTEMPT_EXIT = "/voice/attempts/<int:call_id>/exit"

@@ -75,7 +75,9 @@ def write_csv(rows: list[ContactRow]) -> None:
         record = row.as_json()
         legs = record.pop("legs")
         assert isinstance(legs, list)
-        record["legs"] = "; ".join(f"{leg['volunteer']}: {leg['outcome']}" for leg in legs)
+        record["legs"] = "; ".join(
+            f"{leg['volunteer']}{' (trainee)' if leg.get('kind') == 'trainee' else ''}: "
+            f"{leg['outcome']}" for leg in legs)
         attempts = record.pop("callbacks")
         assert isinstance(attempts, list)
         record["callbacks"] = "; ".join(

@@ -29,6 +29,7 @@ from hotline.roster.rotafile import RotaFileError, parse_rota
 from hotline.roster.rotasync import import_rota
 from hotline.roster.store import UnknownChapter, chapter_by_slug, load_rota_between
 from hotline.roster.timeline import find_gaps, timeline
+from hotline.roster.trainees import without_trainees
 
 
 def parse_instant(text: str, zone: ZoneInfo | None, option: str = "--at") -> datetime:
@@ -143,8 +144,10 @@ def oncall(ctx: Context, chapter: str | None, at_text: str | None, fmt: str) -> 
         for row in chapters_named(session, chapter):
             zone = ZoneInfo(row.timezone)
             at = parse_instant(at_text, zone) if at_text else as_utc(runtime.clock())
+            # A listen_in chapter's trainees are never rung for a caller (they listen in).
             waves = ring_order(session, overflow_waves(
-                session, row.id, at, lambda other, when: oncall_at(session, other, when).waves))
+                session, row.id, at, lambda other, when: without_trainees(
+                    session, other, oncall_at(session, other, when).waves)))
             results.append(
                 {
                     "chapter": row.slug,

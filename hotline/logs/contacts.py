@@ -28,6 +28,7 @@ class LegRow:
     volunteer: str
     volunteer_id: int | None
     outcome: LegOutcome | None
+    trainee: bool = False          # rung to listen in (muted) on the call, not offered it
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,13 @@ class ContactRow:
             "talk_seconds": self.talk_seconds,
             "caller": self.caller,
             "legs": [
-                {"volunteer": leg.volunteer, "outcome": leg.outcome.value if leg.outcome else None}
+                {"volunteer": leg.volunteer, "outcome": leg.outcome.value if leg.outcome else None,
+                 # A trainee's leg (listen-in) says so; a volunteer's keeps its two keys.
+                 **({"kind": "trainee"} if leg.trainee else {})}
                 for leg in self.legs
             ],
             "queue_seconds": self.queue_seconds,
-            "times_offered": len(self.legs),
+            "times_offered": sum(1 for leg in self.legs if not leg.trainee),
             "position_at_arrival": self.position_at_arrival,
             "callbacks": [
                 {"at": _iso(a.at), "volunteer": a.volunteer,
@@ -182,7 +185,7 @@ def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[Attem
         talk_seconds=call.talk_seconds,
         caller=call.caller_hint,
         legs=tuple(
-            LegRow(leg.volunteer_name, leg.volunteer_id, leg.outcome)
+            LegRow(leg.volunteer_name, leg.volunteer_id, leg.outcome, leg.trainee)
             for leg in legs if leg.status is not LegStatus.WITHDRAWN     # never rang
         ),
         queue_seconds=_seconds(call.started_at, call.dequeued_at),

@@ -319,6 +319,8 @@ def leg_outcome(leg: CallLeg, call: Call, status: LegStatus) -> LegOutcome | Non
     screen = leg.screen
     if screen is Screen.NONE and call.answered_leg_id == leg.id:
         return LegOutcome.ANSWERED      # picked up in the plain-<Dial> fallback: no screen
+    if screen is Screen.ACCEPTED and leg.trainee:
+        return LegOutcome.ANSWERED      # a trainee who pressed 1 listened in
     if screen is Screen.ACCEPTED:
         # Accepted but never bridged (the claim was undone): the connection failed.
         return LegOutcome.ANSWERED if call.answered_leg_id == leg.id else LegOutcome.FAILED

@@ -244,6 +244,8 @@ class CallLeg(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A trainee's phone rung to listen in (muted) on the call another volunteer took.
+    trainee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     call: Mapped[Call] = relationship(back_populates="legs")
 

@@ -59,6 +59,8 @@ class Chapter(Base):
     # Chapters (slugs, in order) whose on-call volunteers are rung when this chapter's
     # waves are spent or nobody is on call here (hotline.roster.overflow).
     overflow: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Trainees on call listen in, muted, on calls their shift's volunteers take (a Conference).
+    listen_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[ChapterNumber]] = relationship(
@@ -86,6 +88,8 @@ class Volunteer(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     experiences: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A trainee is never offered a caller in a listen_in chapter: they listen in instead.
+    trainee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

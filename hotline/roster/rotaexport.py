@@ -65,6 +65,8 @@ def export_rota(session: Session, *, now: datetime) -> str:
             table["experiences"] = list(volunteer.experiences)
         if not volunteer.active:
             table["active"] = False
+        if volunteer.trainee:
+            table["trainee"] = True
         out.append(_table("volunteer", table))
     slugs = {c.id: c.slug for c in chapters}
     shifts = session.scalars(

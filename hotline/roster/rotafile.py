@@ -67,6 +67,7 @@ class VolunteerEntry:
     languages: tuple[str, ...] = ()
     experiences: tuple[str, ...] = ()
     active: bool = True
+    trainee: bool = False
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,7 @@ class Reader:
         languages = e.get("languages", list, default=[])
         experiences = e.get("experiences", list, default=[])
         active = e.get("active", bool, default=True)
+        trainee = e.get("trainee", bool, default=False)
         if name is not None and not name.strip():
             e.fail("name", Refusal(N_("name must not be empty")))
             name = None
@@ -178,7 +179,8 @@ class Reader:
         if name is None or phone is None or languages is None or experiences is None:
             return None
         return VolunteerEntry(
-            e.line(None), name, phone, tuple(languages), tuple(experiences), bool(active)
+            e.line(None), name, phone, tuple(languages), tuple(experiences), bool(active),
+            bool(trainee),
         )
 
     def _fits(self, e: Entry, key: str, value: object, limit: int) -> bool:
@@ -394,7 +396,7 @@ _CHAPTER_KEYS = {"slug", "name", "timezone", "numbers", "coordinators", "overflo
                  *CHAPTER_SETTINGS}
 # Chapters one chapter may overflow to (each tried in turn, with its own overflow after).
 MAX_OVERFLOW = 5
-_VOLUNTEER_KEYS = {"name", "phone", "languages", "experiences", "active"}
+_VOLUNTEER_KEYS = {"name", "phone", "languages", "experiences", "active", "trainee"}
 _SHIFT_KEYS = {"chapter", "volunteer", "days", "start", "end", "tier", "from", "until"}
 _ROTATION_KEYS = {
     "chapter",

@@ -101,6 +101,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_calls_per_caller", "max_calls_per_caller", int,
             _within(1, 10, N_("%(key)s must be %(low)s to %(high)s"), "max_calls_per_caller")),
     Setting("reject_withheld", "reject_withheld", bool, lambda value: None),
+    # Trainee listen-in (product.md "Matching, chapters, trainees").
+    Setting("listen_in", "listen_in", bool, lambda value: None),
     # After the call (product.md): alerts, call-backs, reminders.
     Setting("alert_unclaimed_minutes", "alert_unclaimed_minutes", int,
             _within(5, 1440, N_("%(key)s must be %(low)s to %(high)s minutes"),

@@ -222,6 +222,7 @@ def _volunteers(session: Session, rota: RotaFile) -> tuple[dict[str, models.Volu
             "languages": list(entry.languages),
             "experiences": list(entry.experiences),
             "active": entry.active,
+            "trainee": entry.trainee,
         }
         row = rows.get(entry.phone)
         if row is None:

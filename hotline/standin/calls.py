@@ -157,6 +157,7 @@ class Leg:
     timers: list[int] = field(default_factory=list)   # scheduler handles to drop at the end
     saved: tuple[str, list[Element], int] | None = None   # the document under a hold
     dialing: Finish | None = None                          # a Dial waiting for its outcome
+    on_star: Callable[[], None] | None = None    # a Dial with hangupOnStar: "*" leaves it
 
     @property
     def live(self) -> bool:

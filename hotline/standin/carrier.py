@@ -90,6 +90,29 @@ class MessageState:
     date_created: datetime
 
 
+@dataclass(frozen=True)
+class ConferenceState:
+    sid: str
+    account_sid: str
+    friendly_name: str
+    status: str                   # init | in-progress | completed
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass(frozen=True)
+class ParticipantState:
+    account_sid: str
+    conference_sid: str
+    call_sid: str
+    muted: bool
+    start_conference_on_enter: bool
+    end_conference_on_exit: bool
+    status: str                   # connected (the only state the stand-in shows)
+    date_created: datetime
+    date_updated: datetime
+
+
 class Carrier(Protocol):
     account_sid: str
 
@@ -114,3 +137,9 @@ class Carrier(Protocol):
     def recording_media(self, sid: str) -> bytes: ...          # raises CarrierError(404)
 
     def delete_recording(self, sid: str) -> None: ...          # raises CarrierError(404)
+
+    def list_conferences(self, friendly_name: str | None, status: str | None
+                         ) -> list[ConferenceState]: ...
+
+    def update_participant(self, conference_sid: str, call_sid: str, *,
+                           muted: bool) -> ParticipantState: ...   # CarrierError(404)

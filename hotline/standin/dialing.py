@@ -1,4 +1,5 @@
-"""`<Dial>`: ring `<Number>`s as child legs (first to answer wins) or take a caller off a queue."""
+"""`<Dial>`: ring `<Number>`s as child legs (first to answer wins), take a caller off a
+queue, or join a conference."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
-from hotline.standin import queues
+from hotline.standin import conferences, queues
 from hotline.standin.calls import Leg
 from hotline.standin.twiml import _float
 
@@ -28,6 +29,7 @@ def dial(player: Player, leg: Leg, verb: Element) -> None:
     method = verb.get("method", "POST")
     nouns = [child for child in verb if isinstance(child.tag, str)]
     queue_noun = next((n for n in nouns if n.tag == "Queue"), None)
+    room_noun = next((n for n in nouns if n.tag == "Conference"), None)
 
     def finish(reached: Leg | None, status: str, seconds: int) -> None:
         if leg.dialing is not finish:
@@ -56,6 +58,10 @@ def dial(player: Player, leg: Leg, verb: Element) -> None:
 
     if queue_noun is not None:
         queues.dial_queue(player, leg, queue_noun, finish, _float(verb, "timeout", 30))
+        return
+    if room_noun is not None:
+        conferences.dial_conference(player, leg, room_noun, finish,
+                                    hangup_on_star=verb.get("hangupOnStar") == "true")
         return
     numbers = [n for n in nouns if n.tag == "Number"]
     if not numbers and (verb.text or "").strip():

@@ -31,8 +31,10 @@ from hotline.standin.carrier import (
     CallState,
     Carrier,
     CarrierError,
+    ConferenceState,
     MessageRequest,
     MessageState,
+    ParticipantState,
 )
 from hotline.standin.openapi import TwilioSpec, load_spec
 
@@ -42,6 +44,9 @@ CALLS = f"/{API_VERSION}/Accounts/{{AccountSid}}/Calls.json"
 CALL = f"/{API_VERSION}/Accounts/{{AccountSid}}/Calls/{{Sid}}.json"
 MESSAGES = f"/{API_VERSION}/Accounts/{{AccountSid}}/Messages.json"
 RECORDING = f"/{API_VERSION}/Accounts/{{AccountSid}}/Recordings/{{Sid}}.json"
+CONFERENCES = f"/{API_VERSION}/Accounts/{{AccountSid}}/Conferences.json"
+PARTICIPANT = (f"/{API_VERSION}/Accounts/{{AccountSid}}/Conferences/{{ConferenceSid}}"
+               "/Participants/{CallSid}.json")
 
 # Twilio's codes where Twilio has one for the case.
 AUTHENTICATE = 20003
@@ -61,6 +66,8 @@ STOP_STATUSES = frozenset({"completed", "canceled"})
 # Update parameters Twilio defines that the switchboard cannot carry out.
 UPDATE_SUPPORTED = frozenset({"Status", "Url", "Method", "Twiml"})
 MESSAGE_SUPPORTED = frozenset({"To", "From", "Body", "StatusCallback"})
+PARTICIPANT_SUPPORTED = frozenset({"Muted"})
+CONFERENCE_STATUSES = frozenset({"init", "in-progress", "completed"})
 CALL_FIELDS = frozenset(
     {
         "To",
@@ -163,6 +170,26 @@ def create_rest_app(carrier: Carrier, auth_token: str, spec_path: Path | None = 
         carrier.delete_recording(sid)
         return "", 204
 
+    @app.get(f"{ACCOUNT_PREFIX}/Conferences.json")
+    def list_conferences(account_sid: str) -> Response:
+        guard(account_sid, CONFERENCES)
+        status = request.args.get("Status")
+        if status is not None and status not in CONFERENCE_STATUSES:
+            _refuse(INVALID_PARAMETER, f"Parameter 'Status' must be one of "
+                                       f"{', '.join(sorted(CONFERENCE_STATUSES))}")
+        found = carrier.list_conferences(request.args.get("FriendlyName"), status)
+        return jsonify(conferences_page(account_sid, [conference_resource(c) for c in found]))
+
+    @app.post(f"{ACCOUNT_PREFIX}/Conferences/<conference_sid>/Participants/<call_sid>.json")
+    def update_participant(account_sid: str, conference_sid: str, call_sid: str) -> Response:
+        form = guard(account_sid, PARTICIPANT)
+        _only(form, PARTICIPANT_SUPPORTED)
+        muted = form.get("Muted", "").lower()
+        if muted not in ("true", "false"):
+            _refuse(INVALID_PARAMETER, "Parameter 'Muted' must be true or false")
+        state = carrier.update_participant(conference_sid, call_sid, muted=muted == "true")
+        return jsonify(participant_resource(state))
+
     @app.errorhandler(RestRefusal)
     def refused(error: RestRefusal) -> tuple[Response, int]:
         return _error_body(error.status, error.code, str(error))
@@ -250,6 +277,45 @@ def call_resource(state: CallState) -> dict[str, Any]:
                 ("transcriptions", "Transcriptions"),
             )
         },
+    }
+
+
+def conferences_page(account_sid: str, rooms: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of the Conferences list (schema ListConferenceResponse)."""
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Conferences.json"
+    return {"conferences": rooms, "end": max(0, len(rooms) - 1), "first_page_uri": uri,
+            "next_page_uri": None, "page": 0, "page_size": 50, "previous_page_uri": None,
+            "start": 0, "uri": uri}
+
+
+def conference_resource(state: ConferenceState) -> dict[str, Any]:
+    """The Conference resource (schema api.v2010.account.conference)."""
+    base = f"/{API_VERSION}/Accounts/{state.account_sid}/Conferences/{state.sid}"
+    return {
+        "account_sid": state.account_sid, "date_created": rfc2822(state.date_created),
+        "date_updated": rfc2822(state.date_updated), "api_version": API_VERSION,
+        "friendly_name": state.friendly_name, "region": "us1", "sid": state.sid,
+        "status": state.status, "uri": f"{base}.json",
+        "subresource_uris": {"participants": f"{base}/Participants.json",
+                             "recordings": f"{base}/Recordings.json"},
+        "call_sid_ending_conference": None,
+        # Not nullable in the schema: present once the conference ended.
+        **({"reason_conference_ended": "last-participant-left"}
+           if state.status == "completed" else {}),
+    }
+
+
+def participant_resource(state: ParticipantState) -> dict[str, Any]:
+    """The Participant resource (schema api.v2010.account.conference.participant)."""
+    return {
+        "account_sid": state.account_sid, "call_sid": state.call_sid, "label": None,
+        "call_sid_to_coach": None, "coaching": False, "conference_sid": state.conference_sid,
+        "date_created": rfc2822(state.date_created), "date_updated": rfc2822(state.date_updated),
+        "end_conference_on_exit": state.end_conference_on_exit, "muted": state.muted,
+        "hold": False, "start_conference_on_enter": state.start_conference_on_enter,
+        "status": state.status, "queue_time": None,
+        "uri": f"/{API_VERSION}/Accounts/{state.account_sid}/Conferences/"
+               f"{state.conference_sid}/Participants/{state.call_sid}.json",
     }
 
 

@@ -18,11 +18,14 @@ from hotline.standin.carrier import (
     CallRequest,
     CallState,
     CarrierError,
+    ConferenceState,
     MessageRequest,
     MessageState,
+    ParticipantState,
     status_after,
 )
 from hotline.standin.clock import RealClock, Scheduler, VirtualClock
+from hotline.standin.conferences import Conference
 from hotline.standin.delivery import ON_TIME, Courier, Delivery
 from hotline.standin.phones import NO_SCRIPT, Mix, Party, Phone
 from hotline.standin.requests import AppRequests
@@ -75,6 +78,8 @@ class Switchboard(AppRequests):
         self.queues: dict[str, list[Leg]] = {}
         self.queue_waits: dict[str, list[float]] = {}
         self.agents: dict[str, list[tuple[Leg, str | None]]] = {}   # waiting on empty queues
+        self.conferences: dict[str, Conference] = {}     # by name: the latest of that name
+        self.conference_log: list[Conference] = []      # every conference, in order made
         self.messages: list[Message] = []
         self.recordings: list[Recording] = []
         self.deleted_recordings: list[str] = []
@@ -161,6 +166,36 @@ class Switchboard(AppRequests):
         else:
             self.scheduler.soon(lambda: self.player.redirect(leg, url, method, twiml))
         return leg.state()
+
+    def list_conferences(self, friendly_name: str | None, status: str | None
+                         ) -> list[ConferenceState]:
+        return [self._conference_state(room) for room in reversed(self.conference_log)
+                if friendly_name in (None, room.name) and status in (None, room.status)]
+
+    def update_participant(self, conference_sid: str, call_sid: str, *,
+                           muted: bool) -> ParticipantState:
+        from hotline.standin.conferences import set_muted
+
+        room = next((r for r in self.conference_log if r.sid == conference_sid), None)
+        if room is None:
+            raise CarrierError(
+                f"The requested resource Conference {conference_sid} was not found", 404, 20404)
+        try:
+            me = set_muted(self, room, call_sid, muted)
+        except LookupError:
+            raise CarrierError(f"The requested resource Participant {call_sid} was not found",
+                               404, 20404) from None
+        return ParticipantState(
+            account_sid=self.account_sid, conference_sid=room.sid, call_sid=me.leg.sid,
+            muted=me.muted, start_conference_on_enter=me.start_on_enter,
+            end_conference_on_exit=me.end_on_exit, status="connected",
+            date_created=me.joined, date_updated=self.now())
+
+    def _conference_state(self, room: Conference) -> ConferenceState:
+        return ConferenceState(sid=room.sid, account_sid=room.account_sid,
+                               friendly_name=room.name, status=room.status,
+                               date_created=room.created,
+                               date_updated=room.ended or room.started or room.created)
 
     def list_messages(self, to: str, from_: str, since: datetime) -> list[MessageState]:
         return [self._message_state(m) for m in self.messages

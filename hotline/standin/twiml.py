@@ -247,6 +247,10 @@ class Player:
         self.board.log(leg, f"{self.board.who(leg)} presses {digits}", leg.to)
         leg.digits.append(digits)
         for key in digits:
+            if key == "*" and leg.on_star is not None:
+                leave, leg.on_star = leg.on_star, None
+                leave()               # <Dial hangupOnStar>: out of the Dial, on with the TwiML
+                continue
             state = leg.gathering
             if state is not None:
                 state.presses += 1

@@ -76,3 +76,8 @@ class Telephony(Protocol):
     def delete_recording(self, recording_sid: str) -> None:
         """Delete a recording at the network (its media is gone for good)."""
         ...
+
+    def mute_participant(self, conference: str, call_sid: str, muted: bool) -> None:
+        """Mute or unmute the call `call_sid` in the conference in progress named
+        `conference` (listen-in: the mentor lets the trainee speak)."""
+        ...

@@ -59,3 +59,12 @@ class StandinTelephony:
             self.carrier.delete_recording(recording_sid)
         except CarrierError as error:
             raise TelephonyError(str(error), error.code) from error
+
+    def mute_participant(self, conference: str, call_sid: str, muted: bool) -> None:
+        try:
+            rooms = self.carrier.list_conferences(conference, "in-progress")
+            if not rooms:
+                raise TelephonyError(f"no conference in progress named {conference}")
+            self.carrier.update_participant(rooms[0].sid, call_sid, muted=muted)
+        except CarrierError as error:
+            raise TelephonyError(str(error), error.code) from error

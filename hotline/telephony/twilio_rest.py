@@ -129,6 +129,16 @@ class TwilioTelephony:
         _carry(f"delete recording {recording_sid}",
                lambda: self._client.recordings(recording_sid).delete())
 
+    def mute_participant(self, conference: str, call_sid: str, muted: bool) -> None:
+        """Find the conference in progress by its name, then update the participant."""
+        rooms = _carry(f"find conference {conference}", lambda: self._client.conferences.list(
+            friendly_name=conference, status="in-progress", limit=1))
+        if not rooms:
+            raise TelephonyError(f"no conference in progress named {conference}")
+        _carry(f"update participant {call_sid}",
+               lambda: self._client.conferences(rooms[0].sid).participants(call_sid)
+               .update(muted=muted))
+
     def _status(self, call_sid: str) -> str:
         fetched = _carry(f"fetch call {call_sid}", lambda: self._client.calls(call_sid).fetch())
         return str(fetched.status)

@@ -163,6 +163,11 @@ def parse_recording(form: Form, *, completed: bool) -> Recording | None:
     return Recording(sid, url, duration, completed=completed)
 
 
+def on_the_line(form: Form) -> bool:
+    """Whether the call the request is about is still in progress (`CallStatus`)."""
+    return form.get("CallStatus") == "in-progress"
+
+
 def parse_dial(form: Form) -> DialResult:
     """The plain `<Dial>`'s action: whether anyone talked, and for how long."""
     call_sid(form)

@@ -20,6 +20,8 @@ GATHER_SECONDS = 6
 WRAP_UP_SECONDS = 10
 SCREEN_SECONDS = 8
 MESSAGE_MAX_SECONDS = 180
+# What a caller of a listen_in chapter is told in the greeting.
+LISTEN_IN_NOTICE = "Calls may be heard by a volunteer in training."
 
 
 def _say(response: VoiceResponse | Gather, text: str, speech: d.Speech) -> None:
@@ -90,6 +92,8 @@ def hold_message(decision: d.HoldMusic) -> str:
         greeting = decision.greeting or (
             f"Thank you for calling {decision.speech.chapter_name}. We are finding a volunteer "
             "for you now. Please stay on the line.")
+        if decision.listen_in:
+            greeting += f" {LISTEN_IN_NOTICE}"
         return f"{greeting} {overflow}" if overflow else greeting
     parts = [overflow] if overflow else []
     parts.append(decision.message
@@ -210,6 +214,8 @@ def leg(decision: d.LegAnswer, public_url: str) -> str:
                           method="POST")
     elif isinstance(decision, d.Connect):
         bridge.connect_volunteer(response, decision, public_url)
+    elif isinstance(decision, d.ListenIn):
+        bridge.listen_in(response, decision)
     elif isinstance(decision, d.Taken):
         _say(response, "This call has already been taken. Thank you.", speech)
         response.hangup()
@@ -228,13 +234,20 @@ _PROMPTS = {
                 "for you now.",
     "checkin": "{line}: a check-in call a caller agreed to. Press 1, and we will call them "
                "for you now.",
+    "listen": "{line}: a volunteer has taken a call. To listen in on a call, muted, press 1.",
 }
 
 
-def wrap_up(decision: d.WrapUp | d.CallerGone, public_url: str) -> str:
+def wrap_up(decision: d.WrapUp | d.CallerGone | d.MentorAway, public_url: str) -> str:
     """After the talk, the caller hung up first: the volunteer may note what they agreed."""
     if isinstance(decision, d.CallerGone):
         return leg(decision, public_url)
+    if isinstance(decision, d.MentorAway):
+        response = VoiceResponse()
+        response.pause(length=1)
+        response.redirect(urls.absolute(public_url, urls.LEG_AWAY, leg_id=decision.leg_id),
+                          method="POST")
+        return str(response)
     response = VoiceResponse()
     gather = response.gather(
         num_digits=1, method="POST", timeout=WRAP_UP_SECONDS,
@@ -243,6 +256,22 @@ def wrap_up(decision: d.WrapUp | d.CallerGone, public_url: str) -> str:
          "check-in text, press 2. To flag this call for your coordinator, press 3. "
          "Otherwise you can hang up now.", decision.speech)
     response.hangup()
+    return str(response)
+
+
+def mentor(decision: d.MentorMenu | d.Connect | d.WrapUp | d.CallerGone, public_url: str
+           ) -> str:
+    """The mentor of a listen-in call, out of the conference: their menu, or back in."""
+    if isinstance(decision, d.WrapUp | d.CallerGone):
+        return wrap_up(decision, public_url)
+    if isinstance(decision, d.Connect):
+        return leg(decision, public_url)
+    response = VoiceResponse()
+    gather = response.gather(
+        num_digits=1, method="POST", timeout=GATHER_SECONDS, action_on_empty_result=True,
+        action=urls.absolute(public_url, urls.LEG_KEYS, leg_id=decision.leg_id))
+    _say(gather, "To let your trainee speak, press 5. To mute them again, press 6. Any "
+         "other key takes you back to the caller.", decision.speech)
     return str(response)
 
 
@@ -299,6 +328,17 @@ def caller_screen(decision: d.CallerScreen | d.Goodbye, public_url: str) -> str:
     _say(gather, f"{opening} If that is you, please press 1 to talk now.", decision.speech)
     response.hangup()
     return str(response)
+
+
+def conference(decision: d.JoinConference | d.Holding | d.Goodbye, public_url: str) -> str:
+    """The caller moved out of their queue for listen-in: the conference, or back in line."""
+    if isinstance(decision, d.Goodbye):
+        return goodbye(decision)
+    if isinstance(decision, d.Holding):
+        response = VoiceResponse()
+        bridge.hold_caller(response, decision, public_url)
+        return str(response)
+    return bridge.join_conference(decision)
 
 
 def caller_choice(decision: d.JoinVolunteer | d.Goodbye) -> str:

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy.orm import Session
 
 from hotline.app import MAX_BODY_BYTES, app_runtime
-from hotline.calls import dialin, flow, legs, reach, ringing, texts, urls
+from hotline.calls import dialin, flow, legs, listening, reach, ringing, texts, urls
 from hotline.calls.decisions import Connect, LegAnswer
 from hotline.runtime import Runtime
 from hotline.voice import forms, media, twiml
@@ -184,6 +184,13 @@ def dialled(call_id: int) -> Response:
                    lambda decision: twiml.dialled(decision, _public()))
 
 
+@voice.post(urls.CONFERENCE)
+@twilio_webhook
+def conference(call_id: int) -> Response:
+    return _decide(lambda s, rt: listening.caller_joins(s, call_id, _call_sid()),
+                   lambda decision: twiml.conference(decision, _public()))
+
+
 @voice.post(urls.LEG_ANSWER)
 @twilio_webhook
 def leg_answer(leg_id: int) -> Response:
@@ -232,8 +239,24 @@ def leg_status(leg_id: int) -> tuple[str, int]:
 @twilio_webhook
 def leg_bridged(leg_id: int) -> Response:
     talked = forms.parse_dial(request.form).answered
-    return _decide(lambda s, rt: legs.on_leg_bridged(s, leg_id, _call_sid(), talked),
+    on_line = forms.on_the_line(request.form)
+    return _decide(lambda s, rt: legs.on_leg_bridged(s, leg_id, _call_sid(), talked, on_line),
                    lambda decision: twiml.wrap_up(decision, _public()))
+
+
+@voice.post(urls.LEG_AWAY)
+@twilio_webhook
+def leg_away(leg_id: int) -> Response:
+    return _decide(lambda s, rt: legs.on_mentor_away(s, leg_id, _call_sid()),
+                   lambda decision: twiml.mentor(decision, _public()))
+
+
+@voice.post(urls.LEG_KEYS)
+@twilio_webhook
+def leg_keys(leg_id: int) -> Response:
+    digits = forms.parse_digits(request.form)
+    return _decide(lambda s, rt: legs.on_mentor_keys(s, rt, leg_id, _call_sid(), digits),
+                   lambda decision: twiml.mentor(decision, _public()))
 
 
 @voice.post(urls.LEG_WRAP_UP)

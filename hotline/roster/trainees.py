@@ -1,0 +1,36 @@
+"""Trainees of a listen_in chapter are never offered a caller there: they listen in, muted,
+on calls a volunteer takes (hotline.calls.listening). One filter for every plan that rings
+phones or shows who would be rung: a call's plan (each chapter's waves, overflow included),
+`hotline oncall` and drills."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.roster.models import Chapter, Volunteer
+from hotline.roster.oncall import Wave
+
+
+def without_trainees(session: Session, chapter_id: int, waves: Sequence[Wave]
+                     ) -> tuple[Wave, ...]:
+    """The chapter's waves without its trainees when it listens in (they are never offered
+    the caller there); the waves as they are otherwise."""
+    chapter = session.get(Chapter, chapter_id)
+    if chapter is None or not chapter.listen_in:
+        return tuple(waves)
+    trainees = trainee_ids(session, [v.id for wave in waves for v in wave.volunteers])
+    kept = (Wave(wave.tier, tuple(v for v in wave.volunteers if v.id not in trainees),
+                 wave.chapter)
+            for wave in waves)
+    return tuple(wave for wave in kept if wave.volunteers)
+
+
+def trainee_ids(session: Session, ids: Sequence[int]) -> set[int]:
+    """Which of these volunteers are trainees."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Volunteer.id).where(Volunteer.id.in_(set(ids)),
+                                                          Volunteer.trainee)))

@@ -56,6 +56,11 @@ class Chapter(Base):
     max_holding: Mapped[int] = mapped_column(Integer, default=100)
     max_calls_per_caller: Mapped[int] = mapped_column(Integer, default=2)
     reject_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Matching (hotline.roster.matching): the language menu (the first is `language`), the
+    # shared-experience menu ({key, prompt} each), and the longest a caller waits for a match.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: [])
+    experiences: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=lambda: [])
+    match_wait_seconds: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[ChapterNumber]] = relationship(

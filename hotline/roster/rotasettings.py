@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from hotline.phone import is_phone
+from hotline.roster.matching import experiences_problem, languages_problem
 
-SettingValue = str | int | bool | list[int]
+SettingValue = str | int | bool | list[int] | list[str] | list[dict[str, str]]
 
 RING_STRATEGIES = ("all", "sequential")
 ACCEPT_MODES = ("press1", "answer")
@@ -45,7 +47,7 @@ def _minutes_list(value: SettingValue) -> str | None:
     if (not isinstance(value, list) or not 1 <= len(value) <= 10
             or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10080
                        for v in value)
-            or value != sorted(set(value))):
+            or value != sorted(set(cast(list[int], value)))):
         return ("callback_delays_minutes must list 1 to 10 delays in minutes after the "
                 "request, rising, each 1 to 10080 (like [5, 30, 120])")
     return None
@@ -101,6 +103,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reminder_hours", "reminder_hours", list, _hours_list),
     Setting("callback_greeting", "callback_greeting", str,
             _longest(500, "callback_greeting")),
+    # Matching (product.md "Matching, chapters, trainees"; hotline.roster.matching).
+    Setting("languages", "languages", list, languages_problem),
+    Setting("experiences", "experiences", list, experiences_problem),
+    Setting("match_wait", "match_wait_seconds", int,
+            _within(5, 600, "match_wait must be 5 to 600 seconds")),
 )
 
 # file key: (type, Chapter column)

@@ -15,10 +15,19 @@ from collections.abc import Mapping, Sequence
 # The languages the call path speaks: its prompts exist in them (hotline.voice.prompts),
 # and Twilio has a <Say> voice for each (telephony.md: test the pairs you ship).
 SPOKEN = ("en-US", "en-GB", "es-US", "es-ES", "es-MX")
+# A Twilio <Say> voice for each (Amazon Polly's, which Twilio lists by language).
+VOICES = {"en-US": "Polly.Joanna", "en-GB": "Polly.Amy", "es-US": "Polly.Lupe",
+          "es-ES": "Polly.Lucia", "es-MX": "Polly.Mia"}
 # Each language's name in itself, for the menu ("Para español, marque 2").
 NAMES = {"en": "English", "es": "español"}
 EXPERIENCE_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_MENU = 9                # keys 1 to 9
+
+
+def has_menus(language: str, languages: Sequence[str],
+              experiences: Sequence[Mapping[str, str]]) -> bool:
+    """A caller of this chapter chooses at a menu before joining the line."""
+    return len(chapter_languages(language, languages)) > 1 or bool(experiences)
 
 
 def primary(tag: str) -> str:

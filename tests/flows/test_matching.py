@@ -3,8 +3,10 @@ menu, a caller who presses nothing, a match, nobody who speaks the language, mat
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from hotline.cli.contacts import write_csv
 from hotline.logs.models import Call, Outcome
 from hotline.roster.models import Volunteer
 from hotline.runtime import Runtime
@@ -33,7 +35,7 @@ def chosen(line: Hotline, call_sid: str) -> tuple[str | None, str | None]:
 
 
 def test_spanish_and_a_shared_experience_reach_the_volunteer_who_fits(
-    make_runtime: RuntimeFactory,
+    make_runtime: RuntimeFactory, capsys: pytest.CaptureFixture[str],
 ) -> None:
     line = hotline(make_runtime, {ANN: answers(after=2), BOB: answers(after=2),
                                   CAT: answers(after=2)})
@@ -57,6 +59,13 @@ def test_spanish_and_a_shared_experience_reach_the_volunteer_who_fits(
     assert report.bridged_to == CAT
     row = line.contact(report.sid)
     assert row.outcome is Outcome.ANSWERED and row.answered_by == "Volunteer 0113"
+    exported = row.as_json()
+    assert (exported["language"], exported["experience"], exported["matched"]) == (
+        "es-US", "loss-of-child", True)
+    write_csv([row])
+    header, record = capsys.readouterr().out.splitlines()[-2:]
+    assert header.endswith(",language,experience,matched")
+    assert record.endswith(",es-US,loss-of-child,True")
 
 
 def test_a_caller_who_presses_nothing_stays_in_the_first_language_and_reaches_anyone(
@@ -73,6 +82,9 @@ def test_a_caller_who_presses_nothing_stays_in_the_first_language_and_reaches_an
     assert chosen(line, report.sid) == ("en-US", None)
     assert report.bridged_to == ANN
     assert report.leg(ANN).answered_at is not None
+    exported = line.contact(report.sid).as_json()     # Ann lists no languages: the chapter's
+    assert (exported["language"], exported["experience"], exported["matched"]) == (
+        "en-US", None, True)
 
 
 def test_nobody_on_call_speaks_the_language_the_caller_is_told_and_reaches_anyone(
@@ -87,6 +99,8 @@ def test_nobody_on_call_speaks_the_language_the_caller_is_told_and_reaches_anyon
             "libre tomará su llamada.") in report.heard
     assert chosen(line, report.sid) == ("es-US", None)
     assert report.bridged_to == ANN
+    exported = line.contact(report.sid).as_json()
+    assert (exported["language"], exported["matched"]) == ("es-US", False)
 
 
 def test_match_wait_then_a_volunteer_who_does_not_share_it_gets_the_call(
@@ -113,3 +127,4 @@ def test_match_wait_then_a_volunteer_who_does_not_share_it_gets_the_call(
     assert 10 <= waited <= 16           # match_wait, then the next hold cycle's dispatch
     row = line.contact(report.sid)
     assert row.answered_by == "Volunteer 0112"
+    assert (row.language, row.experience, row.matched) == (None, "suicide-loss", False)

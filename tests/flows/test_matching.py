@@ -128,3 +128,29 @@ def test_match_wait_then_a_volunteer_who_does_not_share_it_gets_the_call(
     row = line.contact(report.sid)
     assert row.answered_by == "Volunteer 0112"
     assert (row.language, row.experience, row.matched) == (None, "suicide-loss", False)
+
+
+def test_a_spanish_caller_hears_the_menu_the_goodbye_and_the_call_back_in_spanish(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = hotline(make_runtime, {ANN: rings_out()})
+    seed_chapter(line.runtime, {1: [ANN]}, languages=["en-US", "es-US"],
+                 ring_timeout_seconds=10, max_wait_seconds=30, callback_hours="00:00-00:00")
+    give(line.runtime, ANN, ["es"], [])
+    report = line.sim.call(CALLER, HOTLINE, caller=presses("2", "1"),
+                           status_callback=status_url())
+    print(report.transcript)
+    assert "Lo sentimos, nadie puede tomar su llamada en este momento." in report.heard
+    assert ("Para que le devolvamos la llamada, marque 1. O no cuelgue para dejar un mensaje "
+            "después del tono.") in report.heard
+    assert ("Gracias. Un voluntario le devolverá la llamada lo antes posible. Adiós."
+            in report.heard)
+    assert line.contact(report.sid).outcome is Outcome.CALLBACK_REQUESTED
+    line.board.phone(ANN, answers(after=3, talk_seconds=60))
+    line.board.phone(CALLER, answers(after=4, talk_seconds=45))
+    line.sim.advance(6 * 60)
+    line.sim.run_until_idle()
+    (back,) = [leg for leg in line.board.legs.values()
+               if leg.to == CALLER and leg.direction == "outbound-api"]
+    assert ("Hola. Le devolvemos la llamada a alguien de este número. Si es usted, marque 1 "
+            "para hablar ahora.") in back.heard

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from hotline.calls.dispatch import Tried, Volunteer, dispatch, held_for_match
-from tests.calls.test_dispatch import T0, caller, free, pairs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hotline.calls.dispatch import Tried, Volunteer, Waiting, dispatch, held_for_match
+from tests.calls.test_dispatch import T0, caller, free, lines, pairs
 
 WAIT = T0 + timedelta(seconds=30)
 
@@ -52,3 +56,38 @@ def test_matching_stays_within_the_tier_reached() -> None:
 def test_a_caller_still_choosing_is_offered_to_nobody_and_not_spent() -> None:
     decided = dispatch([caller(1, (1, 2), choosing=True)], free(1, 2), T0)
     assert pairs(decided) == [] and decided.spent == () and not decided.tiers
+
+
+@st.composite
+def matched_lines(draw: st.DrawFn) -> tuple[list[Waiting], dict[int, Volunteer], datetime]:
+    callers, people, now = draw(lines())
+    ids = sorted(people)
+    out = []
+    for waiting in callers:
+        rank = {i: draw(st.integers(0, 3)) for i in ids}
+        until = T0 + timedelta(seconds=draw(st.integers(0, 120)))
+        out.append(replace(waiting, rank=rank, match_until=until))
+    return out, people, now
+
+
+@settings(max_examples=300, deadline=None)
+@given(matched_lines())
+def test_no_lesser_fit_rings_while_a_better_one_is_free_and_untried(
+    line: tuple[list[Waiting], dict[int, Volunteer], datetime],
+) -> None:
+    callers, people, now = line
+    decided = dispatch(callers, people, now)
+    by_id = {c.call_id: c for c in callers}
+    offered = [o.volunteer_id for o in decided.offers]
+    assert len(offered) == len(set(offered))               # one live offer per volunteer
+    for o in decided.offers:
+        assert people[o.volunteer_id].free and people[o.volunteer_id].active
+        waiting = by_id[o.call_id]
+        if waiting.match_until is None or now >= waiting.match_until:
+            continue
+        mine = waiting.rank.get(o.volunteer_id, 0)
+        reached = decided.tiers.get(o.call_id, waiting.tier_index)
+        better = {v for tier in waiting.tiers[:reached + 1] for v in tier
+                  if waiting.rank.get(v, 0) > mine and people[v].active
+                  and all(t.volunteer_id != v for t in waiting.tried)}
+        assert not better, (o, better)          # the better fits were tried first

@@ -50,6 +50,11 @@ def first_menu(call_id: int, menus: Menus | None) -> LanguageMenu | ExperienceMe
     return ExperienceMenu(call_id, first, first, _options(menus.experiences))
 
 
+def menus_of(chapter: Chapter) -> Menus:
+    return Menus(chapter.name, chapter.language, tuple(chapter.languages),
+                 tuple(chapter.experiences))
+
+
 def _options(experiences: Sequence[Mapping[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple((str(key), str(item["prompt"])) for key, item in enumerate(experiences, 1))
 

@@ -105,6 +105,9 @@ def _replay(runtime: Runtime, session: Session, call: Call) -> Incoming:
         return Rejected()
     if call.planned_at is not None and not call.plan:
         return _nobody(runtime, call, chapter)
+    if call.chosen_at is None and (menu := choosing.first_menu(
+            call.id, choosing.menus_of(chapter))) is not None:
+        return menu                 # not chosen yet: the menus again, nobody rung meanwhile
     return Holding(call.id, call.call_sid)
 
 

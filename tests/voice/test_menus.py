@@ -51,6 +51,8 @@ def test_the_language_menu_greets_in_the_first_and_offers_the_others_in_their_vo
                     ("Para español, marque 2.", "es-US", "Polly.Lupe")]
     redirect = root.find("Redirect")            # no key: the same action, carried on
     assert redirect is not None and redirect.text == gather.get("action")
+    again = parse(post(app, "/voice/incoming", incoming_form()).data)   # a retried webhook
+    assert again.find("Gather") is not None and again.find("Enqueue") is None
     with rt.sessions() as session:
         call = session.scalar(select(Call).where(Call.call_sid == SID))
         assert call is not None and call.chosen_at is None and call.language is None

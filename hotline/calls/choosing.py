@@ -43,7 +43,8 @@ def first_menu(call_id: int, menus: Menus | None) -> LanguageMenu | ExperienceMe
         return None
     first = Speech(menus.name, menus.language)
     languages = chapter_languages(menus.language, menus.languages)
-    if len(languages) > 1:
+    if len(languages) > 1:         # every language of the menu in its own voice
+        first = Speech(menus.name, menus.language, VOICES.get(menus.language, ""))
         return LanguageMenu(call_id, first, tuple(
             (str(key), Speech(menus.name, tag, VOICES.get(tag, "")))
             for key, tag in enumerate(languages[1:], 2)))
@@ -60,7 +61,9 @@ def _options(experiences: Sequence[Mapping[str, str]]) -> tuple[tuple[str, str],
 
 
 def _experiences(chapter: Chapter, call_id: int, language: str | None) -> ExperienceMenu:
-    return ExperienceMenu(call_id, speech_of(chapter, language), speech_of(chapter),
+    # The prompts as the chapter wrote them: in its first language, with that voice.
+    return ExperienceMenu(call_id, speech_of(chapter, language),
+                          speech_of(chapter, chapter.language if language else None),
                           _options(chapter.experiences))
 
 

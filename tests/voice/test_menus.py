@@ -47,7 +47,7 @@ def test_the_language_menu_greets_in_the_first_and_offers_the_others_in_their_vo
     assert gather.get("numDigits") == "1" and gather.get("actionOnEmptyResult") == "true"
     assert gather.get("action", "").endswith("/choice/language")
     says = [(s.text, s.get("language"), s.get("voice")) for s in gather.findall("Say")]
-    assert says == [("Thank you for calling Boston Bereavement Line.", "en-US", None),
+    assert says == [("Thank you for calling Boston Bereavement Line.", "en-US", "Polly.Joanna"),
                     ("Para español, marque 2.", "es-US", "Polly.Lupe")]
     redirect = root.find("Redirect")            # no key: the same action, carried on
     assert redirect is not None and redirect.text == gather.get("action")
@@ -66,7 +66,7 @@ def test_then_the_experience_menu_in_the_language_chosen_then_the_line(
     says = [(s.text, s.get("language"), s.get("voice")) for s in root.iter("Say")]
     assert says[0] == ("Para hablar con un voluntario que comparte su experiencia, escuche las "
                        "opciones.", "es-US", "Polly.Lupe")
-    assert ("If you have lost a child, press 1.", "en-US", None) in says
+    assert ("If you have lost a child, press 1.", "en-US", "Polly.Joanna") in says
     assert root.find("Gather").get("action", "").endswith("/choice/experience")  # type: ignore[union-attr]
     root = parse(choose(app, rt, "experience", "1").data)
     assert root.find("Enqueue") is not None and root.find("Enqueue").text == SID  # type: ignore[union-attr]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import secrets
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,8 +77,17 @@ class DrillResult:
     streamed: bool = False          # the transcript was printed line by line as it happened
 
 
-def caller_script(action: str, after: float = 40.0) -> Caller:
-    """listens (and leaves a short message if asked), hangs-up after N s, voicemail, callback."""
+def caller_script(action: str, after: float = 40.0, digits: Sequence[str] = ()) -> Caller:
+    """listens (and leaves a short message if asked), hangs-up after N s, voicemail, callback;
+    first pressing `digits` at the chapter's menus, one key each ("" presses nothing)."""
+    script = _caller_does(action, after)
+    for key in digits:
+        if key not in ("", *"0123456789"):
+            raise DrillError(f"digits: {key!r} is not one key (0-9, or nothing: 2,,1)")
+    return replace(script, replies=(*digits, *script.replies)) if digits else script
+
+
+def _caller_does(action: str, after: float) -> Caller:
     if action == "listens":
         return Caller(message_seconds=15.0)
     if action == "hangs-up":
@@ -111,10 +120,11 @@ def load_scenario(path: Path, base: Scenario | None = None) -> Scenario:
             )
         table[who] = (does, _seconds(path, entry, "after", 4.0, f"[[phone]] #{i}: after"))
     first = _text(path, raw, "first", "") if "first" in raw else (base.first if base else None)
-    keep = base is not None and "does" not in caller and "after" not in caller
+    keep = base is not None and not {"does", "after", "digits"} & set(caller)
     script = base.caller if base is not None and keep else caller_script(
         _text(path, caller, "does", "listens", "[caller] does"),
-        _seconds(path, caller, "after", 40.0, "[caller] after"))
+        _seconds(path, caller, "after", 40.0, "[caller] after"),
+        _digits(path, caller))
     return Scenario(
         to=_text(path, raw, "to", base.to if base else ""),
         from_=_text(path, caller, "from", base.from_ if base else "+15551230000",
@@ -140,6 +150,14 @@ def _text(path: Path, raw: Mapping[str, Any], key: str, default: str, name: str 
     if not isinstance(value, str):
         raise DrillError(f"{path}: {name or key}: expected text in quotes, got {value!r}")
     return value
+
+
+def _digits(path: Path, raw: Mapping[str, Any]) -> tuple[str, ...]:
+    value = raw.get("digits", [])
+    if not isinstance(value, list) or not all(isinstance(key, str) for key in value):
+        raise DrillError(f'{path}: [caller] digits: expected keys in quotes like ["2", "1"], '
+                         f"got {value!r}")
+    return tuple(value)
 
 
 def _seconds(path: Path, raw: Mapping[str, Any], key: str, default: float, name: str) -> float:

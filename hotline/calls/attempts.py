@@ -98,6 +98,7 @@ def _open_attempt(session: Session, request: CallbackRequest, origin: Call, chap
         caller_hash=origin.caller_hash, caller_hint=origin.caller_hint, started_at=now,
         phase=Phase.HOLDING, origin_call_id=origin.id, followup_id=request.id,
         plan=plan_to_json(waves), planned_at=now, tier_index=0, tier_since=now,
+        language=origin.language,           # the caller hears the language they chose
     )
     session.add(attempt)
     session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hotline.roster.matching import VOICES
 from hotline.roster.models import Chapter
 
 
@@ -18,11 +19,16 @@ class Speech:
 
     chapter_name: str
     language: str
+    voice: str = ""      # a <Say> voice of `language`: set for a language chosen at the menu
 
 
-def speech_of(chapter: Chapter | None) -> Speech:
+def speech_of(chapter: Chapter | None, chosen: str | None = None) -> Speech:
+    """The chapter's speech, or the language the caller `chosen` at its menu (their call's
+    `language`): every later prompt of that call goes through here."""
     if chapter is None:
         return Speech("Hotline", "en-US")
+    if chosen:
+        return Speech(chapter.name, chosen, VOICES.get(chosen, ""))
     return Speech(chapter.name, chapter.language or "en-US")
 
 
@@ -56,6 +62,35 @@ class Holding:
 
     call_id: int
     queue: str                  # the caller's CallSid: only the claiming volunteer dequeues it
+
+
+@dataclass(frozen=True)
+class LanguageMenu:
+    """Greet in the chapter's first language and offer the others by key, each in itself."""
+
+    call_id: int
+    speech: Speech                                  # the first language
+    options: tuple[tuple[str, Speech], ...]         # (key, that language's speech)
+
+
+@dataclass(frozen=True)
+class ExperienceMenu:
+    """Offer a volunteer who shares the caller's experience, one key per experience."""
+
+    call_id: int
+    speech: Speech                                  # the caller's language
+    prompts: Speech                                 # the chapter's, which the prompts are in
+    options: tuple[tuple[str, str], ...]            # (key, the chapter's prompt)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The caller chose at the menus: into the line (told first if nobody on call speaks
+    their language: the next volunteer free takes them)."""
+
+    holding: Holding
+    speech: Speech
+    no_speaker: bool
 
 
 @dataclass(frozen=True)
@@ -301,4 +336,5 @@ class MenuNotice:
 
 
 # What `/voice/incoming` answers: a caller's first word, or a volunteer's menu.
-Incoming = UnknownNumber | Rejected | NobodyOnCall | Holding | Busy | VolunteerMenu
+Incoming = (UnknownNumber | Rejected | NobodyOnCall | Holding | Busy | VolunteerMenu
+            | LanguageMenu | ExperienceMenu)

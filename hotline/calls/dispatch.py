@@ -26,6 +26,12 @@ runs it over the callers waiting in the chapters concerned (hotline.calls.line).
   free volunteer goes to it only if no caller holding could have them. It rings one
   phone at a time, and never the same volunteer twice: whoever it reached once, answered
   or not, is done with it, so it is spent as soon as nobody untried is left.
+- A caller who asked for a language or a shared experience (hotline.roster.matching) is
+  offered to the volunteers of the tiers reached who fit them best first: one who fits less
+  well is held back while a better fit could still take them (ringing for them, or not yet
+  offered them, even if talking with someone else), until the caller has waited
+  `match_until`; then anyone reached may ring. A caller still choosing at the chapter's
+  menus is offered to nobody yet.
 - A caller is done waiting (`spent`) when every volunteer of every tier has declined or
   failed them, or is away, and none could still be offered or is busy with someone else:
   there is nobody left to free up, so voicemail is offered now rather than at the
@@ -67,6 +73,11 @@ class Waiting:
     sequential: bool = False
     wave_timeout: timedelta = timedelta(seconds=30)
     deferred: bool = False                    # an attempt of ours: after every caller
+    # Matching: each volunteer's fit (hotline.roster.matching.match_rank; absent: 0), held
+    # to until `match_until`; a caller still `choosing` at the menus is not offered yet.
+    rank: Mapping[int, int] = field(default_factory=dict)
+    match_until: datetime | None = None
+    choosing: bool = False
 
     def reached(self, tier_index: int | None = None) -> tuple[int, ...]:
         """Volunteers of the tiers reached (in tier order, each once)."""
@@ -122,6 +133,8 @@ def dispatch(
     reached: dict[int, Waiting] = {}
     spent: list[int] = []
     for caller in callers:
+        if caller.choosing:
+            continue
         moved = _reach(caller, volunteers, now)
         if moved.tier_index != caller.tier_index:
             tiers[caller.call_id] = moved.tier_index
@@ -201,6 +214,8 @@ def _offer(
                     continue
                 if not _eligible(caller, volunteer.id, again, offered, ringing, now):
                     continue
+                if held_for_match(caller, volunteer.id, volunteers, now):
+                    continue
                 if best is None or ringing[caller.call_id] < ringing[best.call_id]:
                     best = caller       # callers are in arrival order: ties keep the first
             if best is not None:
@@ -221,3 +236,20 @@ def _eligible(
     if not again:
         return _fresh(caller, volunteer_id)
     return caller.tier_index + 1 >= len(caller.tiers) and _again(caller, volunteer_id, now)
+
+
+def held_for_match(
+    caller: Waiting, volunteer_id: int, volunteers: Mapping[int, Volunteer], now: datetime
+) -> bool:
+    """True while someone of the tiers reached who fits the caller better than this
+    volunteer could still take them (ringing for them now, or never offered them), and the
+    caller has not yet waited `match_until`."""
+    if caller.match_until is None or now >= caller.match_until:
+        return False
+    mine = caller.rank.get(volunteer_id, 0)
+    final = _final(caller)
+    return any(
+        caller.rank.get(other, 0) > mine and other not in final
+        and (person := volunteers.get(other)) is not None and person.active
+        and (other in caller.ringing or _fresh(caller, other))
+        for other in caller.reached())

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline import jobs
 from hotline.alerts.alerts import announce_voicemail, callback_wanted
-from hotline.calls import caps, dialin, line
+from hotline.calls import caps, choosing, dialin, line
 from hotline.calls.decisions import (
     DialTarget,
     Goodbye,
@@ -85,6 +85,9 @@ def answer_incoming(runtime: Runtime, inbound: InboundCall) -> Incoming:
     if line_.cap is not None:
         return caps.turned_away(runtime, inbound.call_sid, inbound.caller, line_.cap,
                                 line_.chapter_id, call_id)
+    menu = choosing.first_menu(call_id, line_.menus)
+    if menu is not None:        # nobody is rung until they choose (choosing.on_choice)
+        return menu
     if not for_workers:         # else a worker was woken by the record itself (NOTIFY)
         runtime.submit(jobs.DISPATCH_CALLS, call_id, key=f"dispatch-calls-{call_id}")
     return Holding(call_id, inbound.call_sid)
@@ -102,12 +105,15 @@ def _replay(runtime: Runtime, session: Session, call: Call) -> Incoming:
         return Rejected()
     if call.planned_at is not None and not call.plan:
         return _nobody(runtime, call, chapter)
+    if call.chosen_at is None and (menu := choosing.first_menu(
+            call.id, choosing.menus_of(chapter))) is not None:
+        return menu                 # not chosen yet: the menus again, nobody rung meanwhile
     return Holding(call.id, call.call_sid)
 
 
 def _nobody(runtime: Runtime, call: Call, chapter: Chapter) -> NobodyOnCall:
     calls = runtime.settings.calls
-    return NobodyOnCall(call.id, speech_of(chapter), chapter.hours_text,
+    return NobodyOnCall(call.id, speech_of(chapter, call.language), chapter.hours_text,
                         chapter.emergency_line or calls.emergency_line, calls.emergency_message,
                         can_call_back=bool(call.caller_cipher))
 
@@ -184,10 +190,14 @@ def _music(
 ) -> HoldMusic:
     left = max(1, chapter.max_wait_seconds - queue_time)
     ringing = any(not leg.status.ended for leg in call.legs)
+    # The chapter's own words are in its first language; a caller who chose another at
+    # the menu hears the built-in ones, in theirs.
+    own = not call.language or call.language == chapter.language
     return HoldMusic(
-        speech=speech_of(chapter),
-        greeting=chapter.greeting if queue_time < GREETING_WITHIN_SECONDS else None,
-        message=chapter.hold_message,
+        speech=speech_of(chapter, call.language),
+        greeting=(chapter.greeting if own else "") if queue_time < GREETING_WITHIN_SECONDS
+        else None,
+        message=chapter.hold_message if own else "",
         position=queries.position_in_line(session, call) if not connecting else 1,
         everyone_busy=bool(call.plan) and not ringing and not connecting,
         connecting=connecting, pause_seconds=min(HOLD_PAUSE_SECONDS, left),
@@ -247,7 +257,7 @@ def after_queue(
 ) -> Menu | PlainDial | Goodbye | NobodyOnCall:
     """The caller left the queue: bridged and done, hung up, or sent on by `Leave`."""
     call, chapter = load_call(session, call_id, call_sid)
-    speech = speech_of(chapter)
+    speech = speech_of(chapter, call.language)
     if result.bridged or _over(call):
         return Goodbye(speech, "ended")
     if result is QueueResult.HANGUP:
@@ -305,10 +315,10 @@ def on_dialled(
                     and leg.call_sid == result.dial_call_sid), None)
         lifecycle.talked_by_plain_dial(session, call, leg, runtime.clock(),
                                        result.duration_seconds)
-        return Goodbye(speech_of(chapter), "ended")
+        return Goodbye(speech_of(chapter, call.language), "ended")
     if _over(call):
-        return Goodbye(speech_of(chapter), "ended")
-    return Menu(call.id, speech_of(chapter), can_call_back=bool(call.caller_cipher))
+        return Goodbye(speech_of(chapter, call.language), "ended")
+    return Menu(call.id, speech_of(chapter, call.language), can_call_back=bool(call.caller_cipher))
 
 
 def on_menu(
@@ -317,11 +327,11 @@ def on_menu(
     """The caller's key at the menu: 1 asks for a call back, anything else records a message."""
     call, chapter = load_call(session, call_id, call_sid)
     if _over(call):
-        return Goodbye(speech_of(chapter), "ended")
+        return Goodbye(speech_of(chapter, call.language), "ended")
     now = runtime.clock()
     if digits == "1" and callback_wanted(session, call, chapter, now) is not None:
-        return Goodbye(speech_of(chapter), "callback")
-    return RecordMessage(call.id, speech_of(chapter))
+        return Goodbye(speech_of(chapter, call.language), "callback")
+    return RecordMessage(call.id, speech_of(chapter, call.language))
 
 
 def on_recording(
@@ -333,9 +343,9 @@ def on_recording(
     if call.phase not in (Phase.LEFT, Phase.GONE):
         # A message is recorded only after the caller left the line for the menu (and
         # its media may be ready after they hung up); any other call records nothing.
-        return Goodbye(speech_of(chapter), "no-message")
+        return Goodbye(speech_of(chapter, call.language), "no-message")
     if recording is None or (recording.duration_seconds <= 0 and not recording.completed):
-        return Goodbye(speech_of(chapter), "no-message")
+        return Goodbye(speech_of(chapter, call.language), "no-message")
     now = runtime.clock()
     voicemail = records.record_voicemail(
         session, call, recording_sid=recording.recording_sid, recording_url=recording.url,
@@ -344,7 +354,7 @@ def on_recording(
     )
     if voicemail.duration_seconds > 0:
         announce_voicemail(session, voicemail, call, chapter, now)    # once: keyed texts
-    return Goodbye(speech_of(chapter), "voicemail")
+    return Goodbye(speech_of(chapter, call.language), "voicemail")
 
 
 def caller_gone(session: Session, runtime: Runtime, call: Call, at: datetime) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
@@ -26,7 +27,13 @@ from sqlalchemy.orm import Session
 from hotline import jobs
 from hotline.callbacks.requests import attempt_ended
 from hotline.calls.dispatch import Dispatch, Tried, Volunteer, Waiting, dispatch
-from hotline.calls.planning import plan_from_json, plan_to_json, plan_with_overflow
+from hotline.calls.planning import (
+    match_ranks,
+    plan_from_json,
+    plan_to_json,
+    plan_with_overflow,
+    traits_of,
+)
 from hotline.logs import lifecycle, queries, records, stale
 from hotline.logs.models import (
     AttemptResult,
@@ -38,6 +45,7 @@ from hotline.logs.models import (
     Phase,
     Screen,
 )
+from hotline.roster.matching import has_menus
 from hotline.roster.models import Chapter
 from hotline.roster.models import Volunteer as VolunteerRow
 from hotline.roster.oncall import Wave
@@ -52,6 +60,9 @@ RING_JOB_GRACE = timedelta(seconds=3)
 # After its ring timeout a leg reports within seconds, or within ~15 s if it picked up
 # (prompt, screen timeout). Past this margin its callbacks were lost: stop waiting.
 OVERDUE_MARGIN = timedelta(seconds=45)
+# A caller at a chapter's menus is offered to nobody until they choose, or for this long
+# (their choice was lost): then they are served as if they had pressed nothing.
+MENU_GRACE = timedelta(seconds=60)
 
 _TRIED = {
     LegOutcome.DECLINED: "declined",
@@ -104,7 +115,10 @@ def plan_call(session: Session, runtime: Runtime, call: Call) -> bool:
     now = runtime.clock()
     waves = _not_their_own(runtime, call,
                            plan_with_overflow(session, call.chapter_id, call.started_at))
-    call.plan = plan_to_json(waves)
+    chapter = session.get(Chapter, call.chapter_id)
+    matching = chapter is not None and has_menus(chapter.language, chapter.languages,
+                                                 chapter.experiences)
+    call.plan = plan_to_json(waves, traits_of(session, waves) if matching else None)
     call.planned_at = now
     call.tier_since = call.started_at
     call.position_at_arrival = queries.waiting_at_arrival(session, call)
@@ -142,7 +156,8 @@ def serve(
     _sweep(session, runtime, calls, legs, now)
     chapters = {c.id: c for c in session.scalars(
         select(Chapter).where(Chapter.id.in_({call.chapter_id for call in calls})))}
-    waiting = [_waiting(call, chapters[call.chapter_id or 0], legs)
+    waiting = [_matching(_waiting(call, chapters[call.chapter_id or 0], legs), call,
+                         chapters[call.chapter_id or 0], now)
                for call in calls if call.phase is Phase.HOLDING]
     people = _volunteers(session, {v for w in waiting for tier in w.tiers for v in tier}, now)
     decided = dispatch(waiting, people, now)
@@ -173,6 +188,19 @@ def _waiting(call: Call, chapter: Chapter, legs: Sequence[CallLeg]) -> Waiting:
         wave_timeout=timedelta(seconds=chapter.wave_timeout_seconds),
         deferred=call.kind is not CallKind.INBOUND,
     )
+
+
+def _matching(waiting: Waiting, call: Call, chapter: Chapter, now: datetime) -> Waiting:
+    """What the caller asked at the chapter's menus, for the dispatch: still choosing, or
+    who fits them best and until when they wait for a fit."""
+    if call.kind is not CallKind.INBOUND or not has_menus(
+            chapter.language, chapter.languages, chapter.experiences):
+        return waiting
+    if call.chosen_at is None:
+        return replace(waiting, choosing=now - call.started_at < MENU_GRACE)
+    ranks = match_ranks(call.plan, call.language, call.experience, chapter.language)
+    return replace(waiting, rank=ranks,
+                   match_until=call.chosen_at + timedelta(seconds=chapter.match_wait_seconds))
 
 
 def _volunteers(session: Session, ids: set[int], now: datetime) -> dict[int, Volunteer]:

@@ -6,11 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.logs.queries import last_offered
 from hotline.roster.fairness import order_least_recently_offered
 from hotline.roster.history import waves_from_json, waves_to_json
+from hotline.roster.matching import match_rank
+from hotline.roster.models import Volunteer
 from hotline.roster.oncall import Wave, on_call
 from hotline.roster.overflow import overflow_waves
 from hotline.roster.store import load_rota
@@ -30,9 +33,37 @@ def plan_with_overflow(session: Session, chapter_id: int, at: datetime) -> tuple
         session, other, plan_for(session, other, when)))
 
 
-def plan_to_json(waves: Sequence[Wave]) -> list[dict[str, Any]]:
-    """The plan as stored with the call: ids and names, never phone numbers."""
-    return waves_to_json(tuple(waves), phones=False)
+def plan_to_json(
+    waves: Sequence[Wave], traits: Mapping[int, tuple[list[str], list[str]]] | None = None
+) -> list[dict[str, Any]]:
+    """The plan as stored with the call: ids and names, never phone numbers; with `traits`
+    (a chapter with menus) each volunteer's languages and experiences too, so matching
+    reads the plan as it stood when the call came in."""
+    data = waves_to_json(tuple(waves), phones=False)
+    for wave in data if traits else ():
+        for volunteer in wave["volunteers"]:
+            languages, experiences = traits.get(volunteer["id"], ([], [])) if traits else ([], [])
+            volunteer.update(languages=list(languages), experiences=list(experiences))
+    return data
+
+
+def traits_of(session: Session, waves: Sequence[Wave]) -> dict[int, tuple[list[str], list[str]]]:
+    """Each planned volunteer's (languages, experiences)."""
+    ids = [v.id for wave in waves for v in wave.volunteers]
+    rows = session.execute(select(Volunteer.id, Volunteer.languages, Volunteer.experiences)
+                           .where(Volunteer.id.in_(ids))).all() if ids else []
+    return {vid: (list(languages or []), list(experiences or []))
+            for vid, languages, experiences in rows}
+
+
+def match_ranks(plan: Sequence[Mapping[str, Any]], language: str | None,
+                experience: str | None, chapter_language: str) -> dict[int, int]:
+    """How well each planned volunteer fits what the caller asked (0: not at all). A
+    volunteer who lists no languages speaks the chapter's own."""
+    return {int(v["id"]): rank for wave in plan for v in wave["volunteers"]
+            if (rank := match_rank(language, experience,
+                                   v.get("languages") or [chapter_language],
+                                   v.get("experiences") or []))}
 
 
 def plan_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Wave, ...]:

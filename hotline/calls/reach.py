@@ -65,7 +65,10 @@ def on_caller_answered(session: Session, attempt_id: int, call_sid: str
     attempt, chapter = _as_caller(session, attempt_id, call_sid)
     if attempt.phase is not Phase.ANSWERED or attempt.result is not None:
         return Goodbye(speech_of(None), "ended")        # the volunteer is gone: say nothing
-    return CallerScreen(attempt.id, speech_of(chapter), chapter.callback_greeting,
+    # The chapter's greeting is in its first language; another chosen: the neutral one.
+    own = not attempt.language or attempt.language == chapter.language
+    return CallerScreen(attempt.id, speech_of(chapter, attempt.language),
+                        chapter.callback_greeting if own else "",
                         attempt.kind is CallKind.CHECKIN)
 
 

@@ -12,6 +12,7 @@ SMS_INCOMING = "/sms/incoming"
 HOLD = "/voice/calls/<int:call_id>/hold"
 QUEUE_EXIT = "/voice/calls/<int:call_id>/queue-exit"
 MENU = "/voice/calls/<int:call_id>/menu"
+CHOICE = "/voice/calls/<int:call_id>/choice/<step>"       # the language / experience menus
 RECORDED = "/voice/calls/<int:call_id>/recorded"
 RECORDING_STATUS = "/voice/calls/<int:call_id>/recording-status"
 DIALLED = "/voice/calls/<int:call_id>/dialled"

@@ -17,7 +17,7 @@ from hotline.models import Chapter
 CSV_COLUMNS = (
     "call_sid", "chapter", "started_at", "outcome", "answered_by", "seconds_to_answer",
     "talk_seconds", "caller", "legs", "queue_seconds", "times_offered", "position_at_arrival",
-    "callbacks", "overflow_from", "overflow_to",
+    "callbacks", "overflow_from", "overflow_to", "language", "experience", "matched",
 )
 
 

@@ -61,6 +61,9 @@ def drill() -> None:
               show_default=True, help="What the caller does.")
 @click.option("--caller-after", type=float, default=40.0, show_default=True,
               help="With --caller hangs-up: seconds before the caller gives up.")
+@click.option("--digits", default="", metavar="KEYS",
+              help="The caller's keys at the chapter's menus, in order: 2,1 (language 2, "
+                   "experience 1); 2,,1 leaves one menu unanswered.")
 @click.option("--at", "at", help="Drill as if it were this instant (ISO-8601), e.g. a night shift.")
 @click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A scenario file (TOML); see below.")
@@ -80,7 +83,7 @@ def drill_call(
     ctx: Context, to: str | None, from_: str, everyone: str | None, first: str | None,
     answers: tuple[str, ...], declines: tuple[str, ...], rings_out: tuple[str, ...],
     busy: tuple[str, ...], voicemail: tuple[str, ...], caller_does: str, caller_after: float,
-    at: str | None, scenario: Path | None, against: str | None, rest_port: int,
+    digits: str, at: str | None, scenario: Path | None, against: str | None, rest_port: int,
     standin: str | None, fmt: str,
 ) -> None:
     """Play one call to a hotline number and print what everyone heard and did.
@@ -93,6 +96,7 @@ def drill_call(
         [caller]
         from = "+15551230000"
         does = "voicemail"            # listens hangs-up voicemail callback
+        digits = ["2", "1"]           # keys at the chapter's menus (language, experience)
         after = 30                    # with hangs-up
         [[phone]]
         volunteer = "Ann Example"     # a name or a phone number
@@ -116,7 +120,9 @@ def drill_call(
         phones.update({who: (does, 4.0) for who in whos})
     try:
         plan = Scenario(
-            to=to or "", from_=from_, caller=caller_script(caller_does, caller_after),
+            to=to or "", from_=from_,
+            caller=caller_script(caller_does, caller_after,
+                                 tuple(digits.split(",")) if digits else ()),
             everyone=everyone, phones=phones, first=first, at=when,
         )
         if scenario is not None:
@@ -162,6 +168,10 @@ def _print(result: DrillResult, fmt: str) -> None:
     if record.get("overflow_to"):
         click.echo(f"  overflow: a {record['overflow_from']} call answered by "
                    f"{record['overflow_to']}")
+    if record.get("language") or record.get("experience"):
+        click.echo(f"asked: language {record.get('language') or '-'}, experience "
+                   f"{record.get('experience') or '-'}; "
+                   + ("matched" if record.get("matched") else "not matched"))
     for leg in record.get("legs", []):
         click.echo(f"  rang {leg['volunteer']}: {leg['outcome']}")
     for attempt in record.get("callbacks", []):

@@ -18,6 +18,7 @@ from hotline.logs.models import (
     LegStatus,
     Outcome,
 )
+from hotline.roster.matching import match_rank
 from hotline.roster.models import Chapter
 
 
@@ -61,6 +62,11 @@ class ContactRow:
     # overflow): the chapter dialled (the record's own `chapter`) and the overflow chapter.
     overflow_from: str | None = None
     overflow_to: str | None = None
+    # Matching (hotline.roster.matching): what the caller asked at the menus, and whether
+    # the volunteer who answered shares it.
+    language: str | None = None
+    experience: str | None = None
+    matched: bool = False
 
     def as_json(self) -> dict[str, object]:
         """The product.md contact-export object (ISO-8601 UTC, plain strings)."""
@@ -90,6 +96,9 @@ class ContactRow:
             ],
             "overflow_from": self.overflow_from,
             "overflow_to": self.overflow_to,
+            "language": self.language,
+            "experience": self.experience,
+            "matched": self.matched,
         }
 
 
@@ -103,7 +112,7 @@ def list_contacts(
 ) -> list[ContactRow]:
     """Calls oldest first, optionally one chapter's, started in [since, until)."""
     query = (
-        select(Call, Chapter.slug)
+        select(Call, Chapter.slug, Chapter.language)
         .outerjoin(Chapter, Chapter.id == Call.chapter_id)
         .where(Call.kind == CallKind.INBOUND)        # attempts of ours are under `callbacks`
         .order_by(Call.started_at, Call.id)
@@ -117,10 +126,11 @@ def list_contacts(
     if limit is not None:
         query = query.limit(limit)
     calls = session.execute(query).all()
-    ids = [call.id for call, _ in calls]
+    ids = [call.id for call, _, _ in calls]
     legs_by_call = _legs(session, ids)
     attempts = _attempts(session, ids)
-    return [_row(call, slug, legs_by_call[call.id], attempts[call.id]) for call, slug in calls]
+    return [_row(call, slug, legs_by_call[call.id], attempts[call.id], language)
+            for call, slug, language in calls]
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -159,19 +169,19 @@ def contact_for(session: Session, call_sid: str) -> ContactRow | None:
     """One contact's row by its CallSid (None for a call that is no contact: an attempt of
     ours, a volunteer calling in for their menu)."""
     found = session.execute(
-        select(Call, Chapter.slug)
+        select(Call, Chapter.slug, Chapter.language)
         .outerjoin(Chapter, Chapter.id == Call.chapter_id)
         .where(Call.call_sid == call_sid, Call.kind == CallKind.INBOUND)
     ).first()
     if found is None:
         return None
-    call, slug = found
+    call, slug, language = found
     return _row(call, slug, _legs(session, [call.id])[call.id],
-                _attempts(session, [call.id])[call.id])
+                _attempts(session, [call.id])[call.id], language)
 
 
-def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[AttemptRow]
-         ) -> ContactRow:
+def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[AttemptRow],
+         chapter_language: str | None = None) -> ContactRow:
     answered = next((leg for leg in legs if leg.id == call.answered_leg_id), None)
     to_answer = _seconds(call.started_at, call.answered_at)
     overflow_to = _overflow_chapter(call, answered.volunteer_id if answered else None)
@@ -193,7 +203,27 @@ def _row(call: Call, slug: str | None, legs: list[CallLeg], attempts: list[Attem
         callbacks=tuple(attempts),
         overflow_from=slug if overflow_to else None,
         overflow_to=overflow_to,
+        language=call.language,
+        experience=call.experience,
+        matched=_matched(call, answered, chapter_language or ""),
     )
+
+
+def _matched(call: Call, answered: CallLeg | None, chapter_language: str) -> bool:
+    """The volunteer who answered shares what the caller asked (their language, their
+    experience), as the call's plan recorded them when it came in."""
+    if answered is None or answered.volunteer_id is None or not (
+            call.language or call.experience) or call.answered_at is None:
+        return False
+    found = next((v for wave in call.plan for v in wave["volunteers"]
+                  if int(v["id"]) == answered.volunteer_id), None)
+    if found is None:
+        return False
+    wanted = match_rank(call.language, call.experience, [call.language or ""],
+                        [call.experience or ""])
+    return match_rank(call.language, call.experience,
+                      found.get("languages") or [chapter_language],
+                      found.get("experiences") or []) == wanted
 
 
 def _overflow_chapter(call: Call, volunteer_id: int | None) -> str | None:

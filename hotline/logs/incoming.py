@@ -56,6 +56,17 @@ class Line:
     banned: bool
     cap: Cap | None = None      # the cap that turned this caller away (hotline.logs.caps)
     volunteer_id: int | None = None   # the caller is this chapter's volunteer: their menu
+    menus: Menus | None = None        # what the chapter's caller menus need (read alongside)
+
+
+@dataclass(frozen=True)
+class Menus:
+    """The chapter's name and matching settings (hotline.calls.choosing builds its menus)."""
+
+    name: str
+    language: str
+    languages: tuple[str, ...]
+    experiences: tuple[dict[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -124,8 +135,10 @@ def _disposition(line: Line | None) -> tuple[Phase, Outcome | None]:
 
 
 def _line(row: Any) -> Line:
+    menus = Menus(row.chapter_name, row.chapter_language, tuple(row.chapter_languages or ()),
+                  tuple(row.chapter_experiences or ()))
     return Line(row.chapter_id, bool(row.banned), Cap(row.cap) if row.cap else None,
-                row.volunteer_id)
+                row.volunteer_id, menus)
 
 
 def _read_line(conn: Connection, number: str, caller: E164 | None, caller_hash: str,
@@ -139,7 +152,10 @@ def _line_query() -> Any:
     banned = exists().where(ban_applies(bindparam("caller_hash"), Chapter.id))
     return (
         select(Chapter.id.label("chapter_id"), banned.label("banned"),
-               cap_applied().label("cap"), _volunteer().label("volunteer_id"))
+               cap_applied().label("cap"), _volunteer().label("volunteer_id"),
+               Chapter.name.label("chapter_name"), Chapter.language.label("chapter_language"),
+               Chapter.languages.label("chapter_languages"),
+               Chapter.experiences.label("chapter_experiences"))
         .join(ChapterNumber, ChapterNumber.chapter_id == Chapter.id)
         .where(ChapterNumber.number == bindparam("number"))
     )
@@ -222,6 +238,8 @@ def _open_incoming_statement() -> Any:
             .where(opened.c.awaiting_dispatch).scalar_subquery())
     return select(
         line.c.chapter_id, line.c.banned, line.c.cap, line.c.volunteer_id,
+        line.c.chapter_name, line.c.chapter_language, line.c.chapter_languages,
+        line.c.chapter_experiences,
         select(opened.c.id).scalar_subquery().label("call_id"),
         wake.label("woke"),
     ).select_from(dialled)

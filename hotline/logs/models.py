@@ -191,6 +191,10 @@ class Call(Base):
     # When the caller stopped waiting: claimed by a volunteer, moved on, or gone.
     dequeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     plain_dial: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the caller chose at the chapter's menus (hotline.roster.matching), and when.
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    experience: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # True from the webhook until a worker claims the call to dispatch it (set only while
     # workers run on PostgreSQL, which are woken by NOTIFY; see hotline.logs.incoming).
     awaiting_dispatch: Mapped[bool] = mapped_column(Boolean, default=False,

@@ -61,6 +61,11 @@ class Chapter(Base):
     overflow: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # Trainees on call listen in, muted, on calls their shift's volunteers take (a Conference).
     listen_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Matching (hotline.roster.matching): the language menu (the first is `language`), the
+    # shared-experience menu ({key, prompt} each), and the longest a caller waits for a match.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: [])
+    experiences: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=lambda: [])
+    match_wait_seconds: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[ChapterNumber]] = relationship(

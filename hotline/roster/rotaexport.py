@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from hotline.roster import models
 from hotline.roster.localtime import as_utc
+from hotline.roster.matching import chapter_languages
 from hotline.roster.rotasettings import CHAPTER_SETTINGS
 from hotline.roster.store import parse_days
 
-Value = str | int | bool | date | datetime | list[str] | list[int] | dict[str, object]
+Value = (str | int | bool | date | datetime | list[str] | list[int] | dict[str, object]
+         | list[dict[str, str]])
 
 HEADER = (
     "# hotline rota file: import with `hotline rota import FILE`.\n"
@@ -49,6 +51,7 @@ def export_rota(session: Session, *, now: datetime) -> str:
         }
         for key, (_kind, column) in CHAPTER_SETTINGS.items():
             table[key] = getattr(chapter, column)
+        _matching(table, chapter)
         coordinators = sorted(phone[m.volunteer_id] for m in session.scalars(
             select(models.ChapterMember).where(models.ChapterMember.chapter_id == chapter.id,
                                                models.ChapterMember.coordinator)))
@@ -146,6 +149,16 @@ def export_rota(session: Session, *, now: datetime) -> str:
             table["reason"] = period.reason
         out.append(_table("unavailable", table))
     return "\n".join(out)
+
+
+def _matching(table: dict[str, Value], chapter: models.Chapter) -> None:
+    """Menus only where a chapter has them; its languages always led by its language."""
+    if chapter.languages:
+        table["languages"] = list(chapter_languages(chapter.language, chapter.languages))
+    else:
+        del table["languages"]
+    if not chapter.experiences:
+        del table["experiences"]
 
 
 def _validity(

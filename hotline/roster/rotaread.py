@@ -123,6 +123,7 @@ class Reader:
         for key, reason in setting_problems(settings):
             e.fail(key, reason)
             ok = False
+        ok = self._languages(e, settings) and ok
         coordinators = e.get("coordinators", list, default=[])
         overflow = self._overflow(e, slug)
         if (not ok or slug is None or name is None or zone_name is None or coordinators is None
@@ -182,6 +183,20 @@ class Reader:
             e.line(None), name, phone, tuple(languages), tuple(experiences), bool(active),
             bool(trainee),
         )
+
+    def _languages(self, e: Entry, settings: dict[str, SettingValue]) -> bool:
+        """The first of `languages` is the chapter's `language` (set from it when not given)."""
+        languages = settings.get("languages")
+        if not isinstance(languages, list) or not languages:
+            return True
+        first = languages[0]
+        if "language" not in settings and isinstance(first, str):
+            settings["language"] = first
+        elif settings.get("language") != first:
+            e.fail("languages", f"the first of languages ({first}) must be the chapter's "
+                   f"language ({settings.get('language')})")
+            return False
+        return True
 
     def _fits(self, e: Entry, key: str, value: object, limit: int) -> bool:
         """False (with a problem) when a text is longer than its database column holds."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from hotline.phone import is_phone
 from hotline.refusals import N_, Refusal
+from hotline.roster.matching import experiences_problem, languages_problem
 
-SettingValue = str | int | bool | list[int]
+SettingValue = str | int | bool | list[int] | list[str] | list[dict[str, str]]
 Check = Callable[["SettingValue"], Refusal | None]
 
 RING_STRATEGIES = ("all", "sequential")
@@ -46,11 +48,16 @@ def _longest(limit: int, key: str) -> Check:
         N_("%(key)s is longer than %(limit)s characters"), key=key, limit=limit))
 
 
+def _problem(check: Callable[[object], str | None]) -> Check:
+    """A check that gives its reason as text (not yet marked for translation)."""
+    return lambda value: None if (reason := check(value)) is None else Refusal(reason)
+
+
 def _minutes_list(value: SettingValue) -> Refusal | None:
     if (not isinstance(value, list) or not 1 <= len(value) <= 10
             or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10080
                        for v in value)
-            or value != sorted(set(value))):
+            or value != sorted(set(cast(list[int], value)))):
         return Refusal(N_("callback_delays_minutes must list 1 to 10 delays in minutes after "
                           "the request, rising, each 1 to 10080 (like [5, 30, 120])"))
     return None
@@ -112,6 +119,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reminder_hours", "reminder_hours", list, _hours_list),
     Setting("callback_greeting", "callback_greeting", str,
             _longest(500, "callback_greeting")),
+    # Matching (product.md "Matching, chapters, trainees"; hotline.roster.matching).
+    Setting("languages", "languages", list, _problem(languages_problem)),
+    Setting("experiences", "experiences", list, _problem(experiences_problem)),
+    Setting("match_wait", "match_wait_seconds", int, _within(5, 600, SECONDS, "match_wait")),
 )
 
 # file key: (type, Chapter column)

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from hotline.calls import decisions as d
 from hotline.calls import urls
-from hotline.voice import bridge
+from hotline.voice import bridge, menus
 
 GATHER_SECONDS = 6
 WRAP_UP_SECONDS = 10
@@ -25,7 +25,7 @@ LISTEN_IN_NOTICE = "Calls may be heard by a volunteer in training."
 
 
 def _say(response: VoiceResponse | Gather, text: str, speech: d.Speech) -> None:
-    response.say(text, language=speech.language)
+    menus.say(response, text, speech)
 
 
 def spoken_number(number: str) -> str:
@@ -45,6 +45,8 @@ def incoming(decision: d.Incoming, public_url: str) -> str:
         _nobody(response, decision, public_url)
     elif isinstance(decision, d.VolunteerMenu):
         return volunteer_menu(decision, public_url)
+    elif isinstance(decision, d.LanguageMenu | d.ExperienceMenu):
+        return menus.menu(decision, public_url)
     elif isinstance(decision, d.Busy):
         _say(response, f"Thank you for calling {decision.speech.chapter_name}. All of our lines "
              "are busy right now. Please call again later.", decision.speech)

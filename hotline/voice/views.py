@@ -23,10 +23,10 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy.orm import Session
 
 from hotline.app import MAX_BODY_BYTES, app_runtime
-from hotline.calls import dialin, flow, legs, listening, reach, ringing, texts, urls
-from hotline.calls.decisions import Connect, LegAnswer
+from hotline.calls import choosing, dialin, flow, legs, listening, reach, ringing, texts, urls
+from hotline.calls.decisions import Connect, Goodbye, LegAnswer, NobodyOnCall
 from hotline.runtime import Runtime
-from hotline.voice import forms, media, twiml
+from hotline.voice import forms, media, menus, twiml
 from hotline.voice.signature import is_valid, signed_url
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,23 @@ def menu(call_id: int) -> Response:
     digits = forms.parse_digits(request.form)
     return _decide(lambda s, rt: flow.on_menu(s, rt, call_id, _call_sid(), digits),
                    lambda decision: twiml.menu_choice(decision, _public()))
+
+
+@voice.post(urls.CHOICE)
+@twilio_webhook
+def choice(call_id: int, step: str) -> Response:
+    digits = forms.parse_digits(request.form)
+    return _decide(
+        lambda s, rt: choosing.on_choice(s, rt, call_id, _call_sid(), step, digits),
+        lambda decision: menus.chosen(decision, _public(), _other(decision)))
+
+
+def _other(decision: object) -> str:
+    if isinstance(decision, NobodyOnCall):
+        return twiml.after_queue(decision, _public())
+    if isinstance(decision, Goodbye):
+        return twiml.goodbye(decision)
+    return ""
 
 
 @voice.post(urls.RECORDED)

@@ -228,7 +228,8 @@ def test_every_url_the_app_hands_out_is_one_of_its_routes(app: Flask) -> None:
              if rule.rule.startswith(("/voice", "/sms"))}
     assert patterns == set(rules)
     adapter = app.url_map.bind("hotline.test")
-    parts = {"call_id": 7, "leg_id": 9, "voicemail_id": 11, "number": 2, "token": "t0k"}
+    parts = {"call_id": 7, "leg_id": 9, "voicemail_id": 11, "number": 2, "token": "t0k",
+             "step": "language"}
     for pattern in patterns:
         built = urls.path(pattern, **parts)
         method = "POST" if "POST" in (rules[pattern].methods or ()) else "GET"

@@ -1,7 +1,7 @@
 """chapters and overflow: the chapters a chapter's callers are offered to next
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 11:00:00
 
 `chapters.overflow` lists the slugs of the chapters (in order) whose on-call volunteers are
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,36 @@ def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None,
     """POST a form the way a browser would: with the CSRF token of a page it was on."""
     page = client.get(token_from or "/account")
     return client.post(url, data={"csrf_token": csrf(page.data), **(data or {})})
+
+
+def leave_voicemail(runtime: Runtime, *, slug: str = "boston-grief",
+                    caller: str | None = "+16175550987", at: datetime = IMPORTED,
+                    seconds: int = 8, audio: bytes | None = None) -> int:
+    """A finished call in the chapter whose caller left a message (its audio held by the
+    runtime's RecordingTelephony, when `audio` is given); the message's id."""
+    from hotline.logs.models import Call, Outcome, Phase
+    from hotline.logs.records import record_voicemail
+    from hotline.phone import E164
+    from hotline.privacy import mask
+
+    sid = "RE" + uuid.uuid4().hex
+    with runtime.transaction() as db:
+        chapter = db.scalars(select(models.Chapter).where(models.Chapter.slug == slug)).one()
+        number = db.scalars(select(models.ChapterNumber.number)
+                            .where(models.ChapterNumber.chapter_id == chapter.id)).first()
+        call = Call(call_sid="CA" + uuid.uuid4().hex, chapter_id=chapter.id,
+                    to_number=number or "+16175550100", started_at=at, phase=Phase.LEFT,
+                    ended_at=at + timedelta(seconds=seconds + 20), outcome=Outcome.VOICEMAIL,
+                    caller_cipher=runtime.privacy.encrypt(E164(caller)) if caller else "",
+                    caller_hash=runtime.privacy.digest(E164(caller)) if caller else "",
+                    caller_hint=mask(caller))
+        db.add(call)
+        db.flush()
+        voicemail = record_voicemail(
+            db, call, recording_sid=sid, status="completed", at=at + timedelta(seconds=20),
+            recording_url=f"https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/{sid}",
+            duration_seconds=seconds)
+        voicemail_id = voicemail.id
+    if audio is not None:
+        runtime.telephony.recordings[sid] = audio  # type: ignore[attr-defined]
+    return voicemail_id

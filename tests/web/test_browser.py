@@ -19,9 +19,10 @@ from hotline.roster import models
 from hotline.roster.changes import add_override
 from hotline.roster.localtime import to_instant
 from hotline.roster.rules import OverrideKind, Tier
+from hotline.standin.calls import silence_wav
 from tests.roster.test_cli import run
 from tests.web.conftest import DESKTOP, PHONE, Person
-from tests.web.helpers import PASSWORD, PEOPLE
+from tests.web.helpers import PASSWORD, PEOPLE, leave_voicemail
 
 NEW_YORK = ZoneInfo("America/New_York")
 Live = Callable[[str], Person]
@@ -190,6 +191,7 @@ PAGES = {
                "/chapters/boston-grief/volunteers/1", "/chapters/boston-grief/volunteers/4",
                "/chapters/boston-grief/gaps",
                "/chapters/boston-grief/settings", "/chapters/boston-grief/audit", "/account",
+               "/chapters/boston-grief/voicemails", "/voicemails",
                "/account/totp", "/chapters/chicago-recovery/rota"],
     "ann": ["/me", "/me/calls", "/account"],
     "admin": ["/audit", "/me"],
@@ -198,6 +200,7 @@ PAGES = {
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_page_passes_axe_at_desktop_and_phone_width(live: Live, size: dict[str, int]) -> None:
+    leave_voicemail(live.runtime, audio=silence_wav(2))  # type: ignore[attr-defined]
     for who, paths in PAGES.items():
         person = live(who)
         person.page.set_viewport_size(size)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.callbacks.inbox import (
     FollowUpError,
     assign_voicemail,
+    call_back,
     list_voicemails,
     mark_handled,
     summary,
@@ -170,4 +171,25 @@ def assign(chapter: models.Chapter, voicemail_id: int) -> ResponseReturnValue:
     flash(error or (_("Given to %(name)s: only they hear it in the dial-in menu.",
                       name=given[0]) if given and given[0]
                     else _("Given to nobody in particular.")))
+    return _back(chapter)
+
+
+@bp.post("/chapters/<slug>/voicemails/<int:voicemail_id>/callback")
+@coordinator_page
+def callback(chapter: models.Chapter, voicemail_id: int) -> ResponseReturnValue:
+    """Return the caller's call through the call-back domain (masked: the hotline's number),
+    offered to the volunteers on call like any call-back; the message is then handled."""
+    if not ActionForm().validate_on_submit():
+        abort(400, _("The form was incomplete. Go back and try again."))
+    who, started = viewer(), []
+
+    def act(db: Session, voicemail: Voicemail, call: Call, now: datetime) -> str:
+        request = call_back(db, voicemail, call, who.id, now)
+        started.append(request.reference or "")
+        return f"voicemail {voicemail.id}: call-back {request.reference}"
+
+    error = _change("voicemail.callback", chapter, voicemail_id, act)
+    flash(error or _("Call-back %(reference)s started: a volunteer on call is offered it at "
+                     "the chapter's first call-back delay, inside its call-back hours.",
+                     reference=started[0]))
     return _back(chapter)

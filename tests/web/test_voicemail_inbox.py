@@ -13,12 +13,21 @@ from sqlalchemy import select
 from hotline.accounts.users import user_by_email
 from hotline.app import create_app
 from hotline.audit.models import AuditEntry
-from hotline.logs.models import Voicemail
+from hotline.logs.models import (
+    Call,
+    CallbackRequest,
+    FollowUpKind,
+    FollowUpStatus,
+    Outcome,
+    Voicemail,
+)
 from hotline.roster.changes import volunteer_by_phone
 from hotline.runtime import Runtime
 from hotline.standin.calls import Recording, silence_wav
 from hotline.standin.switchboard import Switchboard
 from hotline.telephony.standin import StandinTelephony
+from hotline.work import kinds
+from hotline.work.models import ScheduledTask
 from tests.conftest import RuntimeFactory
 from tests.web.helpers import PEOPLE, leave_voicemail, post, seed, sign_in
 
@@ -221,3 +230,41 @@ def test_another_chapters_coordinator_cannot_change_the_message(
     row = message(seeded, voicemail)
     assert row.handled_at is None and row.claimed_volunteer_id is None
     assert audit(seeded, "voicemail.handled") == audit(seeded, "voicemail.assign") == []
+
+
+def test_a_call_back_from_a_message_is_the_call_back_domains_request(
+    seeded: Runtime, login: Callable[[str], FlaskClient],
+) -> None:
+    voicemail = leave_voicemail(seeded, audio=AUDIO)
+    withheld = leave_voicemail(seeded, caller=None, audio=AUDIO)
+    with seeded.sessions() as db:
+        ben = volunteer_by_phone(db, PEOPLE["ben"][3] or "")
+    client = login("boston")
+    post(client, f"/chapters/boston-grief/voicemails/{voicemail}/assign", {"volunteer": ben.id})
+    assert post(client, f"/chapters/boston-grief/voicemails/{voicemail}/callback").status_code \
+        == 302
+    with seeded.sessions() as db:
+        (request,) = db.scalars(select(CallbackRequest)).all()
+        row = db.get(Voicemail, voicemail)
+        assert row is not None and request.call_id == row.call_id
+        assert request.kind is FollowUpKind.CALLBACK and request.status is FollowUpStatus.OPEN
+        assert request.claimed_volunteer_id == ben.id         # the message was given to Ben
+        call = db.get(Call, row.call_id)
+        assert call is not None and call.outcome is Outcome.VOICEMAIL  # not asked by the caller
+        (attempt,) = db.scalars(select(ScheduledTask).where(
+            ScheduledTask.kind == kinds.FOLLOWUP_ATTEMPT)).all()
+        assert attempt.subject_id == request.id
+    assert row.handled_at is not None
+    (entry,) = audit(seeded, "voicemail.callback")
+    assert entry.subject == f"voicemail {voicemail}: call-back {request.reference}"
+    page = client.get("/chapters/boston-grief/voicemails?show=all").get_data(as_text=True)
+    assert f"{request.reference} (waiting)" in page
+    # Started twice, it is the same request; a withheld number cannot be called back.
+    post(client, f"/chapters/boston-grief/voicemails/{voicemail}/callback")
+    refused = post(client, f"/chapters/boston-grief/voicemails/{withheld}/callback")
+    assert "withheld their number" in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+    with seeded.sessions() as db:
+        assert len(db.scalars(select(CallbackRequest)).all()) == 1
+    assert post(login("chicago"), f"/chapters/boston-grief/voicemails/{voicemail}/callback"
+                ).status_code == 403

@@ -25,6 +25,7 @@ from hotline.roster.models import Chapter, Volunteer
 from hotline.roster.people import volunteers_of
 
 REPEAT_WINDOW = timedelta(days=7)
+LIST_LIMIT = 200              # the newest messages a page shows
 
 
 class FollowUpError(Refusal):
@@ -54,9 +55,9 @@ class VoicemailLine:
 
 
 def list_voicemails(session: Session, chapter_ids: list[int] | None, *,
-                    handled: bool | None = None) -> list[VoicemailLine]:
-    """Messages in these chapters (None: every chapter), newest first; `handled` True or False
-    keeps only those handled or not."""
+                    handled: bool | None = None, limit: int = LIST_LIMIT) -> list[VoicemailLine]:
+    """Messages in these chapters (None: every chapter), newest first, at most `limit`;
+    `handled` True or False keeps only those handled or not."""
     assignee, returner = aliased(Volunteer), aliased(Volunteer)
     query = (select(Voicemail, Call, Chapter, assignee.name, User.name, CallbackRequest,
                     returner.name)
@@ -67,7 +68,7 @@ def list_voicemails(session: Session, chapter_ids: list[int] | None, *,
              .outerjoin(CallbackRequest, (CallbackRequest.call_id == Call.id)
                         & (CallbackRequest.kind == FollowUpKind.CALLBACK))
              .outerjoin(returner, returner.id == CallbackRequest.claimed_volunteer_id)
-             .order_by(Voicemail.created_at.desc(), Voicemail.id.desc()))
+             .order_by(Voicemail.created_at.desc(), Voicemail.id.desc()).limit(limit))
     if chapter_ids is not None:
         query = query.where(Call.chapter_id.in_(chapter_ids))
     if handled is not None:

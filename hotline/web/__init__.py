@@ -30,7 +30,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 
 def register(app: Flask) -> None:
     """Add the web app's pages, CSRF protection, translations and security headers."""
-    from hotline.web import audit, auth, me, people, rota, today, voicemails
+    from hotline.web import audit, auth, callbacks, me, people, rota, today, voicemails
 
     runtime = app.extensions["hotline"]
     https = runtime.settings.app.public_url.startswith("https://")
@@ -55,7 +55,7 @@ def register(app: Flask) -> None:
     web.before_request(load_viewer)
     web.after_request(_no_store)
     children: list[Blueprint] = [auth.bp, today.bp, rota.bp, people.bp, audit.bp, me.bp,
-                                 voicemails.bp]
+                                 voicemails.bp, callbacks.bp]
     for child in children:
         web.register_blueprint(child)
     web.register_error_handler(HTTPException, _error_page)

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.inbox import (
+    LIST_LIMIT,
     FollowUpError,
     assign_voicemail,
     call_back,
@@ -55,7 +56,7 @@ def inbox(chapter: models.Chapter) -> ResponseReturnValue:
         team = [v for v in volunteers_of(db, chapter.id) if v.active]
     return render_template("voicemails/inbox.html", chapter=chapter, lines=lines,
                            teams={chapter.id: team}, show=request.args.get("show", "open"),
-                           everywhere=False)
+                           everywhere=False, limit=LIST_LIMIT)
 
 
 @bp.get("/voicemails")
@@ -68,7 +69,8 @@ def everywhere() -> ResponseReturnValue:
         lines = list_voicemails(db, ids, handled=handled) if ids else []
         teams = {c.id: [v for v in volunteers_of(db, c.id) if v.active] for c in chapters}
     return render_template("voicemails/inbox.html", chapter=None, lines=lines, teams=teams,
-                           show=request.args.get("show", "open"), everywhere=True)
+                           show=request.args.get("show", "open"), everywhere=True,
+                           limit=LIST_LIMIT)
 
 
 def audio_type(audio: bytes) -> str:

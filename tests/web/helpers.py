@@ -99,3 +99,36 @@ def leave_voicemail(runtime: Runtime, *, slug: str = "boston-grief",
     if audio is not None:
         runtime.telephony.recordings[sid] = audio  # type: ignore[attr-defined]
     return voicemail_id
+
+
+def owe_callback(runtime: Runtime, caller: str, *, tried: Any = None) -> str:
+    """A call-back owed on a Boston caller's call (tried once with `tried`, if given, by Ann);
+    its reference."""
+    from hotline.callbacks.requests import request_followup
+    from hotline.logs.models import Call, CallKind, CallLeg, FollowUpKind, LegStatus, Voicemail
+    from hotline.roster.changes import volunteer_by_phone
+
+    voicemail = leave_voicemail(runtime, caller=caller)
+    with runtime.transaction() as db:
+        message = db.get(Voicemail, voicemail)
+        assert message is not None
+        origin = db.get(Call, message.call_id)
+        assert origin is not None
+        request = request_followup(db, origin, FollowUpKind.CALLBACK, IMPORTED)
+        assert request is not None and request.reference
+        if tried is not None:
+            ann = volunteer_by_phone(db, PEOPLE["ann"][3] or "")
+            request.attempts = 1
+            attempt = Call(call_sid="CB" + request.reference * 8, kind=CallKind.CALLBACK,
+                           chapter_id=origin.chapter_id, to_number=origin.to_number,
+                           origin_call_id=origin.id, followup_id=request.id,
+                           started_at=IMPORTED + timedelta(minutes=5), result=tried,
+                           caller_hint=origin.caller_hint)
+            db.add(attempt)
+            db.flush()
+            leg = CallLeg(call_id=attempt.id, volunteer_id=ann.id, volunteer_name=ann.name,
+                          status=LegStatus.COMPLETED, created_at=attempt.started_at)
+            db.add(leg)
+            db.flush()
+            attempt.answered_leg_id = leg.id
+        return request.reference

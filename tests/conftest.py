@@ -26,7 +26,7 @@ from hotline.db import make_engine, normalise_url, upgrade
 from hotline.jobs import JobRunner, ManualRunner
 from hotline.runtime import Runtime, rolled_back_runtime
 from hotline.settings import Settings, load_settings
-from hotline.telephony import Telephony
+from hotline.telephony import Telephony, TelephonyError
 
 TEST_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -166,6 +166,7 @@ class RecordingTelephony:
         self.moved: list[tuple[str, str]] = []
         self.sms: list[tuple[str, str, str]] = []
         self.returned: list[str] = []          # the SID given for each placed call
+        self.recordings: dict[str, bytes] = {}  # RecordingSid -> its audio, as the network holds
 
     def place_call(self, call: Any) -> str:
         self.placed.append(call)
@@ -181,6 +182,11 @@ class RecordingTelephony:
     def send_sms(self, to: str, from_: str, body: str) -> str:
         self.sms.append((to, from_, body))
         return "SM" + uuid.uuid4().hex
+
+    def recording_audio(self, recording_sid: str) -> bytes:
+        if recording_sid not in self.recordings:
+            raise TelephonyError(f"no recording {recording_sid}", 20404)
+        return self.recordings[recording_sid]
 
 
 @pytest.fixture

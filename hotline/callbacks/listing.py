@@ -11,7 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.requests import end
-from hotline.logs.models import Call, CallbackRequest, FollowUpKind, FollowUpStatus
+from hotline.logs.models import (
+    AttemptResult,
+    Call,
+    CallbackRequest,
+    CallKind,
+    CallLeg,
+    FollowUpKind,
+    FollowUpStatus,
+)
 from hotline.roster.models import Chapter, Volunteer
 
 
@@ -35,6 +43,18 @@ class CallbackLine:
     attempts: int
     taken_by: str | None
     ended_at: datetime | None
+    id: int = 0
+    taken_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt at a follow-up: when, the volunteer who took it, how it ended (None while
+    it is being made)."""
+
+    at: datetime
+    volunteer: str | None
+    result: AttemptResult | None
 
 
 class CancelError(LookupError):
@@ -65,8 +85,46 @@ def list_callbacks(session: Session, *, chapter_slug: str | None = None,
         lines.append(CallbackLine(
             reference=request.reference or "", chapter=slug, kind=request.kind, state=state,
             status=request.status, caller=hint or "anonymous", requested_at=request.requested_at,
-            attempts=request.attempts, taken_by=taker, ended_at=request.ended_at))
+            attempts=request.attempts, taken_by=taker, ended_at=request.ended_at,
+            id=request.id, taken_by_id=request.claimed_volunteer_id))
     return lines
+
+
+def attempts_of(session: Session, request_ids: list[int]) -> dict[int, list[Attempt]]:
+    """Each follow-up's attempts (calls of ours), oldest first."""
+    found: dict[int, list[Attempt]] = {}
+    if not request_ids:
+        return found
+    rows = session.execute(
+        select(Call.followup_id, Call.started_at, Call.result, CallLeg.volunteer_name)
+        .outerjoin(CallLeg, CallLeg.id == Call.answered_leg_id)
+        .where(Call.followup_id.in_(request_ids), Call.kind != CallKind.INBOUND)
+        .order_by(Call.started_at, Call.id))
+    for request_id, at, result, volunteer in rows:
+        if request_id is not None:
+            found.setdefault(request_id, []).append(Attempt(at, volunteer, result))
+    return found
+
+
+def open_request(session: Session, reference: str, chapter_id: int) -> CallbackRequest:
+    """The chapter's open follow-up with this reference, or CancelError."""
+    ref = reference.strip().upper()
+    request = session.scalar(
+        select(CallbackRequest).join(Call, Call.id == CallbackRequest.call_id)
+        .where(CallbackRequest.reference == ref, Call.chapter_id == chapter_id))
+    if request is None:
+        raise CancelError(f"no call-back with the reference {ref}")
+    if request.status is not FollowUpStatus.OPEN:
+        raise CancelError(f"call-back {ref} is already {request.status.value}")
+    return request
+
+
+def assign_callback(request: CallbackRequest, volunteer: Volunteer | None, now: datetime
+                    ) -> None:
+    """Give an open follow-up to one volunteer (its attempts ring them alone, as when they
+    take it by text), or to nobody in particular (the volunteers on call)."""
+    request.claimed_volunteer_id = volunteer.id if volunteer else None
+    request.claimed_at = now if volunteer else None
 
 
 def cancel_callback(session: Session, reference: str, now: datetime) -> CallbackRequest:

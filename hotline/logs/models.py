@@ -287,6 +287,9 @@ class Voicemail(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The web account that marked it handled in the inbox (None: handled on the phone).
+    handled_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 

@@ -24,12 +24,24 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 csrf = CSRFProtect()
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "media-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def register(app: Flask) -> None:
     """Add the web app's pages, CSRF protection, translations and security headers."""
-    from hotline.web import audit, auth, live, me, people, reports, rota, today
+    from hotline.web import (
+        audit,
+        auth,
+        callbacks,
+        live,
+        me,
+        people,
+        reports,
+        rota,
+        today,
+        voicemails,
+    )
 
     runtime = app.extensions["hotline"]
     https = runtime.settings.app.public_url.startswith("https://")
@@ -54,7 +66,7 @@ def register(app: Flask) -> None:
     web.before_request(load_viewer)
     web.after_request(_no_store)
     children: list[Blueprint] = [auth.bp, today.bp, live.bp, rota.bp, people.bp, audit.bp,
-                                  me.bp, reports.bp]
+                                  me.bp, reports.bp, voicemails.bp, callbacks.bp]
     for child in children:
         web.register_blueprint(child)
     web.register_error_handler(HTTPException, _error_page)

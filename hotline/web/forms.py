@@ -47,6 +47,14 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token travels."""
 
 
+class AssignForm(FlaskForm):
+    """Give a message or a call-back to one volunteer of the chapter (0: nobody in particular).
+    The page draws its select itself (one per row, each with its own id and label)."""
+
+    volunteer = SelectField(_l("Give to"), coerce=int, validate_choice=False,
+                            validators=[InputRequired()])
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])

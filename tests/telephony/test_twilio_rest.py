@@ -190,3 +190,29 @@ def test_silent_server_times_out() -> None:
         assert time.monotonic() - started < 3
         assert len(outcome) == 1 and isinstance(outcome[0], TelephonyError)
         assert "Timeout" in str(outcome[0])
+
+
+def test_recording_media_is_fetched_with_the_accounts_credentials(spec_path: Path) -> None:
+    """What the voicemail inbox streams: the recording's audio from the REST API, with basic
+    auth; one the network no longer has is Twilio's 20404."""
+    from datetime import UTC, datetime
+
+    from hotline.standin.calls import Recording
+    from hotline.standin.switchboard import Switchboard
+
+    board = Switchboard(account_sid=ACCOUNT)
+    at = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    sid = "RE" + "ab" * 16
+    board.recordings.append(Recording(sid, "CA" + "1" * 32, f"https://standin.invalid/{sid}", 4,
+                                      at, at))
+    url, stop = serve_rest(create_rest_app(board, TOKEN, spec_path))
+    try:
+        audio = TwilioTelephony(ACCOUNT, TOKEN, api_base_url=url).recording_audio(sid)
+        assert audio == board.recording_media(sid) and audio[:4] == b"RIFF"
+        with pytest.raises(TelephonyError) as gone:
+            TwilioTelephony(ACCOUNT, TOKEN, api_base_url=url).recording_audio("RE" + "cd" * 16)
+        assert gone.value.code == 20404
+        with pytest.raises(TelephonyError):
+            TwilioTelephony(ACCOUNT, "not-the-token", api_base_url=url).recording_audio(sid)
+    finally:
+        stop()

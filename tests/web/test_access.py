@@ -17,7 +17,7 @@ from hotline.roster.changes import add_override, offer_swap, volunteer_by_phone
 from hotline.roster.rules import OverrideKind
 from hotline.roster.store import chapter_by_slug
 from hotline.runtime import Runtime
-from tests.web.helpers import csrf
+from tests.web.helpers import csrf, leave_voicemail, owe_callback
 
 # Twilio's webhooks and the calendar feeds have their own checks (signature, secret token).
 OWN_AUTH = ("voice.", "media.", "feeds.", "ops.", "static")  # signatures, links, tokens
@@ -42,8 +42,11 @@ def ids(seeded: Runtime) -> dict[str, int]:
         swap = offer_swap(db, boston, ann, now + 3 * day, now + 4 * day, now=now)
         shift = db.scalars(select(models.Shift).where(models.Shift.chapter_id == boston.id)).first()
         assert shift is not None
-        return {"shift_id": shift.id, "rule_id": shift.id, "override_id": override.id,
-                "swap_id": swap.id, "volunteer_id": ann.id, "rotation_id": 1}
+        found = {"shift_id": shift.id, "rule_id": shift.id, "override_id": override.id,
+                 "swap_id": swap.id, "volunteer_id": ann.id, "rotation_id": 1}
+    found["voicemail_id"] = leave_voicemail(seeded, audio=b"RIFF\0\0\0\0WAVE")
+    found["reference"] = owe_callback(seeded, "+16175550901")  # type: ignore[assignment]
+    return found
 
 
 def urls_for_rule(rule: Rule, slug: str, ids: dict[str, int]) -> list[str]:

@@ -1,7 +1,7 @@
 """indexes for the reports and the contact log's filtered first page
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-01 11:00:00
 
 `ix_calls_chapter_started` covers the reports' aggregates (a chapter's calls in a date range,
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -141,6 +141,11 @@ class Call(Base):
         Index("ix_calls_live_caller", "caller_hash",
               sqlite_where=text("phase IN ('holding', 'answered')"),
               postgresql_where=text("phase IN ('holding', 'answered')")),
+        # The contact log (hotline.logs.contactlog), newest first: a chapter's calls by
+        # date, by outcome and date; a caller's calls by date (the repeat-caller mark).
+        Index("ix_calls_chapter_started", "chapter_id", "started_at", "id"),
+        Index("ix_calls_chapter_outcome_started", "chapter_id", "outcome", "started_at", "id"),
+        Index("ix_calls_caller_started", "caller_hash", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 
 def register(app: Flask) -> None:
     """Add the web app's pages, CSRF protection, translations and security headers."""
-    from hotline.web import audit, auth, me, people, rota, today
+    from hotline.web import audit, auth, contacts, me, people, rota, today
 
     runtime = app.extensions["hotline"]
     https = runtime.settings.app.public_url.startswith("https://")
@@ -53,7 +53,8 @@ def register(app: Flask) -> None:
     web.before_request(_protect)
     web.before_request(load_viewer)
     web.after_request(_no_store)
-    children: list[Blueprint] = [auth.bp, today.bp, rota.bp, people.bp, audit.bp, me.bp]
+    children: list[Blueprint] = [auth.bp, today.bp, rota.bp, people.bp, audit.bp, me.bp,
+                                  contacts.bp]
     for child in children:
         web.register_blueprint(child)
     web.register_error_handler(HTTPException, _error_page)

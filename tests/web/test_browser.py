@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from hotline.accounts.totp import new_totp_secret
 from hotline.accounts.users import RESET, issue_token, user_by_email
+from hotline.logs.models import LegOutcome
 from hotline.roster import models
 from hotline.roster.changes import add_override
 from hotline.roster.localtime import to_instant
 from hotline.roster.rules import OverrideKind, Tier
+from tests.logs.calls import add_call
 from tests.roster.test_cli import run
 from tests.web.conftest import DESKTOP, PHONE, Person
 from tests.web.helpers import PASSWORD, PEOPLE
@@ -190,9 +192,10 @@ PAGES = {
                "/chapters/boston-grief/volunteers/1", "/chapters/boston-grief/volunteers/4",
                "/chapters/boston-grief/gaps",
                "/chapters/boston-grief/settings", "/chapters/boston-grief/audit", "/account",
-               "/account/totp", "/chapters/chicago-recovery/rota"],
+               "/account/totp", "/chapters/chicago-recovery/rota", "/contacts",
+               "/contacts?since=2026-03-01&until=2026-03-31&outcome=answered"],
     "ann": ["/me", "/me/calls", "/account"],
-    "admin": ["/audit", "/me"],
+    "admin": ["/audit", "/me", "/contacts"],
 }
 
 
@@ -241,12 +244,21 @@ def test_forms_with_errors_and_pages_behind_links_pass_axe(live: Live) -> None:
         override = add_override(db, boston_row, OverrideKind.ADD, dev, soon,
                                 soon + timedelta(hours=3), now=runtime.clock(),
                                 tier=Tier.PRIMARY).id
+        ann_row = db.scalars(select(models.Volunteer)
+                             .where(models.Volunteer.name == "Ann Example")).one()
+        call = add_call(db, runtime.privacy, chapter_id=boston_row.id,
+                        started_at=runtime.clock() - timedelta(days=1),
+                        legs=[(dev, LegOutcome.DECLINED), (ann_row, LegOutcome.ANSWERED)],
+                        talk_seconds=200)
     for size in (DESKTOP, PHONE):
         boston, chicago, stranger, ann_page = live("boston"), live("chicago"), live(""), live("ann")
         for person in (boston, chicago, stranger, ann_page):
             person.page.set_viewport_size(size)
         boston.open(f"/chapters/boston-grief/rota/shifts/{shift}")
         boston.open(f"/chapters/boston-grief/rota/overrides/{override}")
+        boston.open(f"/contacts/{call}")
+        refused_form(boston, "/contacts", "Show calls", {"From (the line's own date)": "2026-03-09",
+                                                         "Until (that day included)": "2026-03-01"})
         coded = live("")
         coded.page.set_viewport_size(size)
         coded.open("/login")

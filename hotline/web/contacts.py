@@ -3,25 +3,29 @@ paged newest first, one call's timeline, and banning its caller without seeing t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from hotline.accounts.models import Role
+from hotline.bans import add_ban, ban_summary, find_ban, remove_ban
 from hotline.logs.contactlog import (
     LogFilter,
     call_chapter,
     call_timeline,
+    caller_number,
     contact_page,
     volunteers_of,
 )
 from hotline.logs.models import Outcome
 from hotline.logs.notes import read_note
 from hotline.web.access import Viewer, chapters_run_by, runtime, staff_page, viewer
-from hotline.web.forms import OUTCOME_LABELS, LogFilterForm
+from hotline.web.changes import Done, apply
+from hotline.web.forms import OUTCOME_LABELS, ActionForm, BanForm, LogFilterForm
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -86,12 +90,54 @@ def timeline(call_id: int) -> ResponseReturnValue:
     return _timeline_page(call_id)
 
 
-def _timeline_page(call_id: int) -> ResponseReturnValue:
+def _timeline_page(call_id: int, ban_form: BanForm | None = None) -> ResponseReturnValue:
     who, rt = viewer(), runtime()
     with rt.sessions() as db:
         _chapter_of(db, who, call_id)
         line = call_timeline(db, call_id)
         assert line is not None
         note = read_note(db, rt.privacy, call_id)
-    return render_template("contacts/call.html", line=line, note=note, ordinal=ordinal,
-                           outcomes=OUTCOME_LABELS)
+    page = render_template("contacts/call.html", line=line, note=note, ordinal=ordinal,
+                           outcomes=OUTCOME_LABELS, ban_form=ban_form or BanForm(formdata=None),
+                           action=ActionForm())
+    return (page, 400) if ban_form is not None else page
+
+
+@bp.post("/<int:call_id>/<any(ban, unban):what>")
+@staff_page
+def ban(call_id: int, what: str) -> ResponseReturnValue:
+    """Ban (or lift the ban on) the call's caller from its line: the number is decrypted
+    here, handed to the same functions as `hotline ban`, and never shown or logged."""
+    who, rt = viewer(), runtime()
+    form = BanForm() if what == "ban" else ActionForm()
+    with rt.sessions() as db:
+        chapter_id = _chapter_of(db, who, call_id)
+        if not form.validate_on_submit():
+            if isinstance(form, BanForm):
+                return _timeline_page(call_id, ban_form=form)
+            abort(400)
+        if chapter_id is None:
+            abort(400, _("This call reached no line: there is nothing to ban it from."))
+        number = caller_number(db, rt.privacy, call_id)
+        if number is None:
+            abort(400, _("This caller's number is no longer kept (withheld, or dropped after "
+                         "the retention period): they cannot be banned from here."))
+        existing = find_ban(db, rt.privacy, number, chapter_id)
+    if what == "unban" and existing is None:
+        flash(_("There is no ban on this caller for this line (a ban on every line is lifted "
+                "with hotline ban remove)."))
+        return redirect(url_for("web.contacts.timeline", call_id=call_id))
+
+    def change(db: Session, now: datetime) -> Done:
+        existing = find_ban(db, rt.privacy, number, chapter_id)
+        before = ban_summary(existing) if existing is not None else None
+        if isinstance(form, BanForm):
+            added = add_ban(db, rt.privacy, number, chapter_id, form.reason.data or "")
+            return Done(f"ban {added.number_hint}", before, ban_summary(added))
+        remove_ban(db, rt.privacy, number, chapter_id)
+        return Done(f"ban {existing.number_hint if existing else ''}", before, None)
+
+    apply("ban.add" if what == "ban" else "ban.remove", chapter_id, change)
+    flash(_("Banned: this caller's calls to this line are rejected before they are answered.")
+          if what == "ban" else _("Ban lifted: this caller can reach this line again."))
+    return redirect(url_for("web.contacts.timeline", call_id=call_id))

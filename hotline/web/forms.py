@@ -250,6 +250,12 @@ class BanForm(FlaskForm):
                          validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Ban this caller from this line"))
 
+    def validate_reason(self, field: StringField) -> None:
+        from wtforms.validators import ValidationError
+
+        if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
+            raise ValidationError(_l("Use letters, digits and punctuation only."))
+
 
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note (phone numbers in it are kept as their last four digits)"),

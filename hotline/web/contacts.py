@@ -112,10 +112,11 @@ def ban(call_id: int, what: str) -> ResponseReturnValue:
     form = BanForm() if what == "ban" else ActionForm()
     with rt.sessions() as db:
         chapter_id = _chapter_of(db, who, call_id)
-        if not form.validate_on_submit():
-            if isinstance(form, BanForm):
-                return _timeline_page(call_id, ban_form=form)
-            abort(400)
+    if not form.validate_on_submit():
+        if isinstance(form, BanForm):
+            return _timeline_page(call_id, ban_form=form)
+        abort(400)
+    with rt.sessions() as db:
         if chapter_id is None:
             abort(400, _("This call reached no line: there is nothing to ban it from."))
         number = caller_number(db, rt.privacy, call_id)

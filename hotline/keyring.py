@@ -26,6 +26,7 @@ from hotline.bans import Ban, same_scope
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.logs.messages import InboundMessage
 from hotline.logs.models import Call
+from hotline.logs.notes import CallNote
 from hotline.privacy import Privacy
 from hotline.texts.models import OptOut, OutboundText
 
@@ -72,6 +73,7 @@ KEYED = (
     Keyed(Call, "caller_cipher", "caller_hash"),
     Keyed(InboundMessage, "sender_cipher", "sender_hash"),
     Keyed(InboundMessage, "body_cipher"),
+    Keyed(CallNote, "body_cipher"),
     Keyed(OutboundText, "to_cipher", "to_hash"),
     Keyed(OptOut, "number_cipher", "number_hash"),
 )

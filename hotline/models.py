@@ -14,13 +14,14 @@ from hotline.logs.models import (
     CallLeg,
     Voicemail,
 )
+from hotline.logs.notes import CallNote
 from hotline.roster.models import Chapter, ChapterNumber, Shift, ShiftReminder, Volunteer
 from hotline.texts.models import OptOut, OutboundText
 from hotline.work.models import ScheduledTask
 
 __all__ = [
     "AccountToken", "AuditEntry", "SignInFailure", "User", "UserChapter", "WebSession",
-    "Ban", "Base", "Call", "CallEvent", "CallFlag", "CallLeg", "CallbackRequest", "Chapter",
-    "ChapterNumber", "InboundMessage", "KeyFingerprint", "OptOut", "OutboundText",
+    "Ban", "Base", "Call", "CallEvent", "CallFlag", "CallLeg", "CallNote", "CallbackRequest",
+    "Chapter", "ChapterNumber", "InboundMessage", "KeyFingerprint", "OptOut", "OutboundText",
     "ScheduledTask", "Shift", "ShiftReminder", "Volunteer", "Voicemail",
 ]

@@ -15,6 +15,7 @@ from hotline.keyring import KeyFingerprint, KeyMismatch, check_key, rotate, veri
 from hotline.logs.incoming import open_incoming
 from hotline.logs.messages import InboundMessage, record_message
 from hotline.logs.models import Call
+from hotline.logs.notes import read_note, write_note
 from hotline.privacy import Privacy, PrivacyKeyMissing, mask
 from hotline.runtime import Runtime
 from tests.conftest import redis_url_from_env
@@ -82,6 +83,8 @@ def _stored_under(runtime: Runtime, privacy: Privacy) -> None:
         record_message(session, privacy, message_sid="SM" + "1" * 32, to_number=HOTLINE,
                        sender=TEXTER, body="please call me", chapter_id=None, at=NOW)
         add_ban(session, privacy, TEXTER, None, "texts")
+        call_id = session.scalars(select(Call.id)).one()
+        write_note(session, privacy, call_id, None, "an after-call note", NOW)  # type: ignore[arg-type]
         for number in (ROGUE, "+16175550888"):                # bans made before 0009
             session.add(Ban(number_hash=privacy.digest(number), number_hint=mask(number),
                             chapter_id=None))
@@ -95,7 +98,7 @@ def test_rotation_moves_every_number_and_every_ban_to_the_new_key(runtime: Runti
         done = rotate(session, rotating, now=NOW)
     assert done.were_old == {"bans.number_cipher": 1, "calls.caller_cipher": 1,
                              "inbound_messages.sender_cipher": 1,
-                             "inbound_messages.body_cipher": 1}
+                             "inbound_messages.body_cipher": 1, "call_notes.body_cipher": 1}
     # The ban without its number: found again through the call, kept under the new key.
     assert done.bans_recovered == 1 and done.current == {"bans.number_cipher": 1}
     assert done.bans_lost == ["***0888"]
@@ -109,6 +112,7 @@ def test_rotation_moves_every_number_and_every_ban_to_the_new_key(runtime: Runti
         assert (new.decrypt(message.sender_cipher), new.decrypt(message.body_cipher)) == (
             TEXTER, "please call me")
         assert message.sender_hash == new.digest(TEXTER)
+        assert read_note(session, new, call.id) == "an after-call note"
         assert is_banned(session, new, ROGUE, 1) and is_banned(session, new, TEXTER, 1)
         again = rotate(session, rotating, now=NOW)                    # safe to run again
     assert again.still_old == 0 and again.bans_lost == ["***0888"]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from hotline.cli import Context, database_errors, fail, main, pass_context
 from hotline.logs.contacts import ContactRow, list_contacts
+from hotline.logs.notes import notes_by_sid
 from hotline.models import Chapter
 
 CSV_COLUMNS = (
@@ -41,16 +42,20 @@ def _day(value: str | None, option: str) -> datetime | None:
 @click.option("--chapter", help="Only this chapter (slug).")
 @click.option("--since", help="Calls started on or after this UTC date (YYYY-MM-DD).")
 @click.option("--until", help="Calls started before this UTC date (YYYY-MM-DD).")
+@click.option("--notes", is_flag=True,
+              help="Add each call's after-call note, decrypted (`note`; needs the privacy key).")
 @pass_context
 @database_errors
 def contacts_export(
-    ctx: Context, fmt: str, chapter: str | None, since: str | None, until: str | None
+    ctx: Context, fmt: str, chapter: str | None, since: str | None, until: str | None,
+    notes: bool,
 ) -> None:
     """Print the contact log: JSON (an array, legs nested) or CSV (legs in one column).
 
-    Callers appear masked (last four digits); volunteers' numbers never appear.
+    Callers appear masked (last four digits); volunteers' numbers never appear. After-call
+    notes are left out unless --notes asks for them.
     """
-    runtime = ctx.runtime()
+    runtime = ctx.keyed_runtime() if notes else ctx.runtime()
     with runtime.sessions() as session:
         chapter_id = None
         if chapter is not None:
@@ -61,18 +66,28 @@ def contacts_export(
             session, chapter_id=chapter_id,
             since=_day(since, "--since"), until=_day(until, "--until"),
         )
+        words = (notes_by_sid(session, runtime.privacy, [row.call_sid for row in rows])
+                 if notes else None)
     if fmt == "json":
-        json.dump([row.as_json() for row in rows], sys.stdout, indent=2)
+        json.dump([_with_note(row.as_json(), row, words) for row in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        write_csv(rows)
+        write_csv(rows, words)
 
 
-def write_csv(rows: list[ContactRow]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+def _with_note(record: dict[str, object], row: ContactRow, words: dict[str, str] | None
+               ) -> dict[str, object]:
+    if words is not None:
+        record["note"] = words.get(row.call_sid)
+    return record
+
+
+def write_csv(rows: list[ContactRow], notes: dict[str, str] | None = None) -> None:
+    columns = CSV_COLUMNS if notes is None else (*CSV_COLUMNS, "note")
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        record = row.as_json()
+        record = _with_note(row.as_json(), row, notes)
         legs = record.pop("legs")
         assert isinstance(legs, list)
         record["legs"] = "; ".join(

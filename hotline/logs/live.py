@@ -86,13 +86,15 @@ class MyCall:
     offered_at: datetime
     outcome: str | None            # the leg's: answered, declined, no_answer, ... (None: live)
     talk_seconds: int | None       # only when they took it
+    call_id: int = 0
+    took: bool = False             # they answered it: theirs to write a note on
 
 
 def calls_of_volunteer(session: Session, volunteer_id: int, *, limit: int = 50) -> list[MyCall]:
     """The newest calls offered to the volunteer, newest first."""
     rows = session.execute(
         select(Chapter.name, CallLeg.created_at, CallLeg.outcome, Call.talk_seconds,
-               Call.answered_leg_id, CallLeg.id)
+               Call.answered_leg_id, CallLeg.id, Call.id)
         .join(Call, Call.id == CallLeg.call_id)
         .outerjoin(Chapter, Chapter.id == Call.chapter_id)
         .where(CallLeg.volunteer_id == volunteer_id,
@@ -101,6 +103,20 @@ def calls_of_volunteer(session: Session, volunteer_id: int, *, limit: int = 50) 
         .limit(limit)
     ).all()
     return [
-        MyCall(name or "", offered_at, outcome, talk if answered_leg == leg_id else None)
-        for name, offered_at, outcome, talk, answered_leg, leg_id in rows
+        MyCall(name or "", offered_at, outcome, talk if answered_leg == leg_id else None,
+               call_id, answered_leg == leg_id)
+        for name, offered_at, outcome, talk, answered_leg, leg_id, call_id in rows
     ]
+
+
+def my_call(session: Session, volunteer_id: int, call_id: int) -> MyCall | None:
+    """The call as the volunteer who took it sees it; None unless they took it."""
+    found = session.execute(
+        select(Chapter.name, CallLeg.created_at, CallLeg.outcome, Call.talk_seconds)
+        .join(Call, Call.answered_leg_id == CallLeg.id)
+        .outerjoin(Chapter, Chapter.id == Call.chapter_id)
+        .where(Call.id == call_id, CallLeg.volunteer_id == volunteer_id)).first()
+    if found is None:
+        return None
+    name, offered_at, outcome, talk = found
+    return MyCall(name or "", offered_at, outcome, talk, call_id, True)

@@ -142,12 +142,14 @@ class Call(Base):
               sqlite_where=text("phase IN ('holding', 'answered')"),
               postgresql_where=text("phase IN ('holding', 'answered')")),
         # The reports' aggregates read only these indexes (hotline.logs.reports), and the
-        # contact log's page reads a chapter's calls (of one outcome) newest first, 50 at a
-        # time, in index order (id breaks ties of started_at).
+        # contact log's page (hotline.logs.contactlog) reads a chapter's calls (of one
+        # outcome) newest first, 50 at a time, in index order (id breaks ties of started_at).
         Index("ix_calls_chapter_started", "chapter_id", "started_at", "id", "kind", "outcome",
               "answered_at"),
         Index("ix_calls_chapter_outcome", "chapter_id", "outcome", "started_at", "id", "kind",
               "answered_at"),
+        # A caller's calls by date (the contact log's repeat-caller mark, by keyed hash).
+        Index("ix_calls_caller_started", "caller_hash", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
         audit,
         auth,
         callbacks,
+        contacts,
         live,
         me,
         people,
@@ -66,7 +67,7 @@ def register(app: Flask) -> None:
     web.before_request(load_viewer)
     web.after_request(_no_store)
     children: list[Blueprint] = [auth.bp, today.bp, live.bp, rota.bp, people.bp, audit.bp,
-                                  me.bp, reports.bp, voicemails.bp, callbacks.bp]
+                                  me.bp, reports.bp, voicemails.bp, callbacks.bp, contacts.bp]
     for child in children:
         web.register_blueprint(child)
     web.register_error_handler(HTTPException, _error_page)

@@ -219,3 +219,53 @@ class UnavailableForm(FlaskForm):
     end = DateTimeLocalField(_l("Until"), format=WHEN, validators=[InputRequired()])
     reason = StringField(_l("Reason (only coordinators see it)"), validators=[Length(max=500)])
     submit = SubmitField(_l("Mark me unavailable"))
+
+
+OUTCOME_LABELS = {
+    "answered": _l("Answered"), "voicemail": _l("Left a message"),
+    "callback_requested": _l("Asked for a call-back"), "abandoned": _l("Hung up waiting"),
+    "rejected": _l("Rejected (banned or over a cap)"), "no_one_on_call": _l("Nobody on call"),
+    "unknown_number": _l("Unknown number"),
+}
+
+
+class LogFilterForm(FlaskForm):
+    """The contact log's filters, sent as a GET query (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    chapter = SelectField(_l("Line"), default="")
+    since = DateField(_l("From (the line's own date)"), validators=[Optional()])
+    until = DateField(_l("Until (that day included)"), validators=[Optional()])
+    outcome = SelectField(_l("Outcome"), default="",
+                          choices=[("", _l("Any")), *OUTCOME_LABELS.items()])
+    volunteer = SelectField(_l("Volunteer rung"), default="")
+    submit = SubmitField(_l("Show calls"))
+
+    def validate_until(self, field: DateField) -> None:
+        from wtforms.validators import ValidationError
+
+        for day in (self.since.data, field.data):
+            if day is not None and not 1970 <= day.year <= 2200:
+                raise ValidationError(_l("Dates must fall between 1970 and 2200."))
+        if self.since.data and field.data and field.data < self.since.data:
+            raise ValidationError(_l("The end comes before the start."))
+
+
+class BanForm(FlaskForm):
+    reason = StringField(_l("Reason for the ban (other coordinators see it)"),
+                         validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Ban this caller from this line"))
+
+    def validate_reason(self, field: StringField) -> None:
+        from wtforms.validators import ValidationError
+
+        if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
+            raise ValidationError(_l("Use letters, digits and punctuation only."))
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note (phone numbers in it are kept as their last four digits)"),
+                         validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField(_l("Save note"))

@@ -13,7 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.logs.live import calls_of_volunteer
+from hotline.logs.contactlog import call_chapter
+from hotline.logs.live import calls_of_volunteer, my_call
+from hotline.logs.notes import find_note, note_summary, read_note, taken_by, write_note
 from hotline.reminders.swaps import pages_url, swap_offered, swap_taken
 from hotline.roster import models
 from hotline.roster.changes import (
@@ -32,7 +34,7 @@ from hotline.roster.store import load_rota_between
 from hotline.roster.timeline import Gap, find_gaps, timeline, volunteer_intervals
 from hotline.web.access import Viewer, runtime, signed_in, viewer, volunteer_page
 from hotline.web.changes import Done, apply, local_instant, refused
-from hotline.web.forms import ActionForm, OfferForm, UnavailableForm
+from hotline.web.forms import ActionForm, NoteForm, OfferForm, UnavailableForm
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 AHEAD = timedelta(days=14)
@@ -265,3 +267,35 @@ def calls() -> ResponseReturnValue:
     with runtime().sessions() as db:
         rows = calls_of_volunteer(db, volunteer_id)
     return render_template("me/calls.html", rows=rows)
+
+
+@bp.route("/calls/<int:call_id>/note", methods=["GET", "POST"])
+@volunteer_page
+def note(call_id: int) -> ResponseReturnValue:
+    """The note on a call I took: written and read by me (and the chapter's coordinators on
+    the call's page), nobody else; 403 for a call I did not take, 404 for no such call."""
+    who, rt = viewer(), runtime()
+    volunteer_id = _mine(who)
+    with rt.sessions() as db:
+        exists, chapter_id = call_chapter(db, call_id)
+        if not exists:
+            abort(404)
+        if taken_by(db, call_id) != volunteer_id:
+            abort(403)
+        call = my_call(db, volunteer_id, call_id)
+        words = read_note(db, rt.privacy, call_id)
+    form = NoteForm(data={"note": words or ""})
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("me/note.html", call=call, form=form, written=words), 400
+
+        def change(db: Session, now: datetime) -> Done:
+            before = find_note(db, call_id)
+            was = note_summary(before) if before is not None else None
+            row = write_note(db, rt.privacy, call_id, volunteer_id, form.note.data or "", now)
+            return Done(f"note on call {call_id}", was, note_summary(row))
+
+        apply("note.write", chapter_id, change)
+        flash(_("Note saved."))
+        return redirect(url_for("web.me.calls"))
+    return render_template("me/note.html", call=call, form=form, written=words)

@@ -1,12 +1,12 @@
 """Retention: once a day, what product.md says is kept only so long is dropped.
 
 Contact records older than `privacy.retention_days` lose the caller's encrypted number and
-its keyed hash (so nothing links them to a number any more); texts to callers and
-messages texted to the line lose the same, and a message's words too. Recordings of
-voicemails older than `privacy.recording_retention_days` are deleted at the network. What
-stays: every record's times, outcome, legs, call-back attempts and the masked last four
-digits (counts stay for reports), and bans and opt-outs, which must outlive the records
-(a ban or a STOP is kept by keyed hash, its number only encrypted for a key rotation).
+its keyed hash (so nothing links them to a number any more), and their after-call notes go;
+texts to callers and messages texted to the line lose the same, and a message's words
+too. Recordings of voicemails older than `privacy.recording_retention_days` are deleted at
+the network. What stays: every record's times, outcome, legs, call-back attempts and the
+masked last four digits (counts stay for reports), and bans and opt-outs, which must outlive
+the records (a ban or a STOP is kept by keyed hash, its number only encrypted for a key rotation).
 
 The daily run is a scheduled task like any other (one per UTC day, keyed by the date, so
 any number of workers schedule it once and run it once); the first sweep of each day in a
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from hotline.bans import Ban
 from hotline.logs.messages import InboundMessage
 from hotline.logs.models import Call, Voicemail
+from hotline.logs.notes import CallNote, drop_notes_before, stale_notes
 from hotline.privacy import mask_numbers
 from hotline.telephony import TelephonyError
 from hotline.texts.models import OptOut, OutboundText, TextStatus
@@ -60,6 +61,7 @@ class Retention:
     messages: int = 0              # messages received whose sender and words are dropped
     recordings: int = 0            # recordings deleted at the network
     recordings_failed: int = 0     # the network refused: tried again tomorrow
+    notes: int = 0                 # after-call notes deleted
     bans: int = 0                  # kept
     opt_outs: int = 0              # kept
     dry_run: bool = False
@@ -69,7 +71,8 @@ class Retention:
         lines = [
             f"contact records before {self.contacts_before:%Y-%m-%d %H:%M}Z: {would}drop the "
             f"caller's number from {self.calls} call(s), {self.texts} text(s) to callers "
-            f"and {self.messages} message(s) received (sender and words)",
+            f"and {self.messages} message(s) received (sender and words); {would}delete "
+            f"{self.notes} after-call note(s)",
             f"recordings before {self.recordings_before:%Y-%m-%d %H:%M}Z: {would}delete "
             f"{self.recordings} at Twilio",
         ]
@@ -123,6 +126,7 @@ def apply_retention(session: Session, runtime: Runtime, now: datetime, *,
             texts=_count(session, OutboundText, _stale_texts(contacts_before)),
             messages=_count(session, InboundMessage, _stale_messages(contacts_before)),
             recordings=_count(session, Voicemail, _stale_recordings(recordings_before)),
+            notes=_count(session, CallNote, stale_notes(contacts_before)),
             bans=bans, opt_outs=opt_outs)
     calls = _update(session, update(Call).where(_stale_calls(contacts_before))
                     .values(caller_cipher="", caller_hash=""))
@@ -131,10 +135,11 @@ def apply_retention(session: Session, runtime: Runtime, now: datetime, *,
     messages = _update(session, update(InboundMessage)
                        .where(_stale_messages(contacts_before))
                        .values(sender_cipher="", sender_hash="", body_cipher=""))
+    notes = drop_notes_before(session, contacts_before)
     deleted, failed = _delete_recordings(session, runtime, recordings_before, now)
     result = Retention(contacts_before, recordings_before, calls=calls, texts=texts,
                        messages=messages, recordings=deleted, recordings_failed=failed,
-                       bans=bans, opt_outs=opt_outs)
+                       notes=notes, bans=bans, opt_outs=opt_outs)
     log.info("retention: %s", "; ".join(result.lines()))
     return result
 
@@ -144,7 +149,8 @@ def retention_summary(result: Retention) -> dict[str, Any]:
     return {"contacts_before": result.contacts_before,
             "recordings_before": result.recordings_before, "calls": result.calls,
             "texts": result.texts, "messages": result.messages,
-            "recordings": result.recordings, "recordings_failed": result.recordings_failed}
+            "recordings": result.recordings, "recordings_failed": result.recordings_failed,
+            "notes": result.notes}
 
 
 def _update(session: Session, statement: Any) -> int:

@@ -12,11 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter, Rule
 
+from hotline.logs.models import LegOutcome
 from hotline.roster import models
 from hotline.roster.changes import add_override, offer_swap, volunteer_by_phone
 from hotline.roster.rules import OverrideKind
 from hotline.roster.store import chapter_by_slug
 from hotline.runtime import Runtime
+from tests.logs.calls import add_call
 from tests.web.helpers import csrf, leave_voicemail, owe_callback
 
 # Twilio's webhooks and the calendar feeds have their own checks (signature, secret token).
@@ -42,8 +44,10 @@ def ids(seeded: Runtime) -> dict[str, int]:
         swap = offer_swap(db, boston, ann, now + 3 * day, now + 4 * day, now=now)
         shift = db.scalars(select(models.Shift).where(models.Shift.chapter_id == boston.id)).first()
         assert shift is not None
+        call = add_call(db, seeded.privacy, chapter_id=boston.id, started_at=now - day,
+                        legs=[(ann, LegOutcome.ANSWERED)], talk_seconds=60)
         found = {"shift_id": shift.id, "rule_id": shift.id, "override_id": override.id,
-                 "swap_id": swap.id, "volunteer_id": ann.id, "rotation_id": 1}
+                 "swap_id": swap.id, "volunteer_id": ann.id, "rotation_id": 1, "call_id": call}
     found["voicemail_id"] = leave_voicemail(seeded, audio=b"RIFF\0\0\0\0WAVE")
     found["reference"] = owe_callback(seeded, "+16175550901")  # type: ignore[assignment]
     return found

@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from hotline.accounts.totp import new_totp_secret
 from hotline.accounts.users import RESET, issue_token, user_by_email
-from hotline.logs.models import AttemptResult
+from hotline.logs.models import AttemptResult, LegOutcome
 from hotline.roster import models
 from hotline.roster.changes import add_override
 from hotline.roster.localtime import to_instant
 from hotline.roster.rules import OverrideKind, Tier
 from hotline.standin.calls import silence_wav
+from tests.logs.calls import add_call
 from tests.roster.test_cli import run
 from tests.web.conftest import DESKTOP, PHONE, Person
 from tests.web.helpers import PASSWORD, PEOPLE, leave_voicemail, owe_callback
@@ -196,9 +197,10 @@ PAGES = {
                "/chapters/boston-grief/voicemails", "/voicemails",
                "/chapters/boston-grief/callbacks",
                "/account/totp", "/chapters/chicago-recovery/rota",
-               "/chapters/boston-grief/reports", "/reports"],
+               "/chapters/boston-grief/reports", "/reports", "/contacts",
+               "/contacts?since=2026-03-01&until=2026-03-31&outcome=answered"],
     "ann": ["/me", "/me/calls", "/account"],
-    "admin": ["/audit", "/live", "/me", "/reports"],
+    "admin": ["/audit", "/live", "/me", "/reports", "/contacts"],
 }
 
 
@@ -250,12 +252,23 @@ def test_forms_with_errors_and_pages_behind_links_pass_axe(live: Live) -> None:
         override = add_override(db, boston_row, OverrideKind.ADD, dev, soon,
                                 soon + timedelta(hours=3), now=runtime.clock(),
                                 tier=Tier.PRIMARY).id
+        ann_row = db.scalars(select(models.Volunteer)
+                             .where(models.Volunteer.name == "Ann Example")).one()
+        call = add_call(db, runtime.privacy, chapter_id=boston_row.id,
+                        started_at=runtime.clock() - timedelta(days=1),
+                        legs=[(dev, LegOutcome.DECLINED), (ann_row, LegOutcome.ANSWERED)],
+                        talk_seconds=200)
     for size in (DESKTOP, PHONE):
         boston, chicago, stranger, ann_page = live("boston"), live("chicago"), live(""), live("ann")
         for person in (boston, chicago, stranger, ann_page):
             person.page.set_viewport_size(size)
         boston.open(f"/chapters/boston-grief/rota/shifts/{shift}")
         boston.open(f"/chapters/boston-grief/rota/overrides/{override}")
+        boston.open(f"/contacts/{call}")
+        refused_form(boston, f"/contacts/{call}", "Ban this caller from this line")
+        refused_form(ann_page, f"/me/calls/{call}/note", "Save note")
+        refused_form(boston, "/contacts", "Show calls", {"From (the line's own date)": "2026-03-09",
+                                                         "Until (that day included)": "2026-03-01"})
         coded = live("")
         coded.page.set_viewport_size(size)
         coded.open("/login")

@@ -1,7 +1,7 @@
 """the voicemail inbox: who marked a message handled
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 11:00:00
 
 `voicemails.handled_by_user_id` is the web account that marked the message handled (from the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -204,7 +204,7 @@ class Timeline:
     talk_seconds: int | None
     legs: list[LegStep]
     follow_ups: list[FollowUp]
-    voicemail: bool                   # a message was left (its recording may be gone)
+    voicemail: int | None             # the message left (its id; the recording may be gone)
     flags: list[Flag]
     number_kept: bool                 # the encrypted number is still held (a ban is possible)
     banned: bool                      # a ban covers this caller in this chapter now
@@ -256,7 +256,7 @@ def call_timeline(session: Session, call_id: int) -> Timeline | None:
              for f in session.scalars(select(CallFlag).where(CallFlag.call_id == call.id)
                                       .order_by(CallFlag.flagged_at))]
     voicemail = session.scalar(select(Voicemail.id).where(Voicemail.call_id == call.id)
-                               .limit(1)) is not None
+                               .order_by(Voicemail.id).limit(1))
     banned = bool(call.caller_hash) and call.chapter_id is not None and session.scalar(
         select(Ban.id).where(ban_applies(call.caller_hash, call.chapter_id)).limit(1)
     ) is not None

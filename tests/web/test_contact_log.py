@@ -125,3 +125,28 @@ def test_only_the_calls_chapter_coordinators_and_admins_open_its_timeline(
     assert login("boston").get("/contacts/999999").status_code == 404
     chicago_log = login("chicago").get("/contacts").data.decode()
     assert rows(chicago_log) == [made["chicago"]]
+
+
+def test_a_calls_message_plays_from_its_timeline_through_the_app(
+    login: Login, seeded: Runtime
+) -> None:
+    """The timeline of a call with a message plays it from the app's own URL (no network URL
+    reaches the page) and links to it in the voicemail inbox, where it is handled."""
+    from sqlalchemy import select
+
+    from tests.web.helpers import leave_voicemail
+
+    audio = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)
+    voicemail_id = leave_voicemail(seeded, audio=audio)
+    with seeded.sessions() as db:
+        call_id, sid = db.execute(select(Voicemail.call_id, Voicemail.recording_sid)
+                                  .where(Voicemail.id == voicemail_id)).one()
+    client = login("boston")
+    page = client.get(f"/contacts/{call_id}").data.decode()
+    played = re.search(r'<audio controls preload="none" src="([^"]+)"', page)
+    assert played and played.group(1) == f"/voicemails/{voicemail_id}/recording"
+    assert client.get(played.group(1)).data == audio
+    assert f'href="/voicemails?show=all#message-{voicemail_id}"' in page
+    inbox = client.get("/voicemails?show=all").data.decode()
+    assert f'id="message-{voicemail_id}"' in inbox
+    assert "api.twilio.com" not in page and sid not in page

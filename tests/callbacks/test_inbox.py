@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from hotline.callbacks.inbox import (
     FollowUpError,
@@ -15,11 +16,12 @@ from hotline.callbacks.inbox import (
     member_of,
     voicemail_in,
 )
+from hotline.accounts.models import User
 from hotline.callbacks.listing import State, list_callbacks
 from hotline.roster.changes import volunteer_by_phone
 from hotline.roster.store import chapter_by_slug
 from hotline.runtime import Runtime
-from tests.web.helpers import leave_voicemail, seed
+from tests.web.helpers import PEOPLE, leave_voicemail, seed
 
 AT = datetime(2026, 3, 10, 12, tzinfo=UTC)
 
@@ -62,13 +64,14 @@ def test_changes_refused_with_a_reason(rota: Runtime) -> None:
         ann.active = False
         with pytest.raises(FollowUpError):
             member_of(db, boston.id, ann.id)
-        mark_handled(message, 1, AT)
+        coordinator = db.scalars(select(User.id).where(User.email == PEOPLE["boston"][0])).one()
+        mark_handled(message, coordinator, AT)
         with pytest.raises(FollowUpError, match="already"):
-            mark_handled(message, 1, AT)
+            mark_handled(message, coordinator, AT)
         hidden = voicemail_in(db, withheld, None)
         assert hidden is not None
         with pytest.raises(FollowUpError, match="withheld"):
-            call_back(db, hidden[0], hidden[1], 1, AT)
+            call_back(db, hidden[0], hidden[1], coordinator, AT)
 
 
 def test_a_call_back_from_a_message_waits_in_the_queue(rota: Runtime) -> None:
@@ -76,7 +79,8 @@ def test_a_call_back_from_a_message_waits_in_the_queue(rota: Runtime) -> None:
     with rota.transaction() as db:
         found = voicemail_in(db, voicemail, None)
         assert found is not None
-        request = call_back(db, *found, 1, AT)
+        coordinator = db.scalars(select(User.id).where(User.email == PEOPLE["boston"][0])).one()
+        request = call_back(db, *found, coordinator, AT)
     with rota.sessions() as db:
         (line,) = list_callbacks(db, chapter_slug="boston-grief")
     assert line.reference == request.reference and line.state is State.WAITING

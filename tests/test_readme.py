@@ -106,7 +106,7 @@ EXPECTED: dict[str, Shows | Skip] = {
     "hotline rota gaps --days 14": Shows(("boston-grief: ", "EST (16h 00m)"), exit_code=1),
     # Contact log and bans
     "hotline contacts export --format csv": Shows(("call_sid,chapter,started_at,outcome",)),
-    "hotline contacts export --format csv --notes": Shows(("callbacks,note",)),
+    "hotline contacts export --format csv --notes": Shows(("callbacks,", ",matched,note",)),
     "hotline ban add +15551230000 --chapter boston-grief --reason 'abusive calls'":
         Shows(("banned ***0000 from boston-grief",)),
     "hotline ban list": Shows(("***0000\tboston-grief",)),

@@ -225,7 +225,7 @@ def test_every_url_the_app_hands_out_is_one_of_its_routes(app: Flask) -> None:
     patterns = {value for name, value in vars(urls).items()
                 if name.isupper() and isinstance(value, str) and value.startswith("/")}
     rules = {rule.rule: rule for rule in app.url_map.iter_rules()
-             if rule.rule.startswith(("/voice", "/sms"))}
+             if rule.rule.startswith(("/voice/", "/sms/"))}
     assert patterns == set(rules)
     adapter = app.url_map.bind("hotline.test")
     parts = {"call_id": 7, "leg_id": 9, "voicemail_id": 11, "number": 2, "token": "t0k",

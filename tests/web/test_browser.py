@@ -40,13 +40,15 @@ def next_dst_change(after: datetime) -> datetime:
 
 
 def oncall(live: Live, at: datetime) -> dict[int, set[str]]:
-    """`hotline oncall` for Boston at `at`, as {tier: names}."""
+    """`hotline oncall` for Boston at `at`, as {tier: names}: Boston's own waves (those of
+    the chapters it overflows to carry a "chapter")."""
     url = live.runtime.settings.database.url  # type: ignore[attr-defined]
     done = run(url, "oncall", "boston-grief", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                "--format", "json", cwd=Path.cwd())
     assert done.returncode == 0, done.stderr
     waves = json.loads(done.stdout)["waves"]
-    return {wave["tier"]: {v["name"] for v in wave["volunteers"]} for wave in waves}
+    return {wave["tier"]: {v["name"] for v in wave["volunteers"]} for wave in waves
+            if "chapter" not in wave}
 
 
 def week_rows(person: Person, day: date) -> list[tuple[datetime, datetime, dict[int, set[str]]]]:

@@ -12,6 +12,7 @@ from hotline.logs.models import (
     CallEvent,
     CallFlag,
     CallLeg,
+    ReportDay,
     Voicemail,
 )
 from hotline.roster.models import Chapter, ChapterNumber, Shift, ShiftReminder, Volunteer
@@ -22,5 +23,5 @@ __all__ = [
     "AccountToken", "AuditEntry", "SignInFailure", "User", "UserChapter", "WebSession",
     "Ban", "Base", "Call", "CallEvent", "CallFlag", "CallLeg", "CallbackRequest", "Chapter",
     "ChapterNumber", "InboundMessage", "KeyFingerprint", "OptOut", "OutboundText",
-    "ScheduledTask", "Shift", "ShiftReminder", "Volunteer", "Voicemail",
+    "ReportDay", "ScheduledTask", "Shift", "ShiftReminder", "Volunteer", "Voicemail",
 ]

@@ -347,10 +347,11 @@ def day_totals(session: Session, places: Sequence[Place], first: date, last: dat
     found: dict[tuple[int, date], DayTotals] = {}
     if not places:
         return found
+    zones = {place.id: place.zone for place in places}
     for row in session.scalars(select(ReportDay).where(
-            ReportDay.chapter_id.in_([place.id for place in places]),
+            ReportDay.chapter_id.in_(list(zones)),
             ReportDay.day >= first, ReportDay.day <= last)):
-        if any(place.id == row.chapter_id and place.zone == row.zone for place in places):
+        if zones[row.chapter_id] == row.zone:
             found[(row.chapter_id, row.day)] = DayTotals(
                 row.answered, row.missed, row.turned_away, 0, list(row.missed_hours),
                 {int(seconds): count for seconds, count in row.waits.items()})

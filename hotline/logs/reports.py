@@ -22,14 +22,15 @@ gives it; its median and 90th percentile are nearest-rank (the smallest time wit
 least half, or nine in ten, of the answered calls were answered).
 
 Daily roll-ups (table `report_days`, hotline.logs.models.ReportDay): a chapter-local day that
-is over (its local midnight at least `MARGIN` ago, so late webhooks have landed) and holds no
-live call is counted from the calls once, the first time a report needs it, and stored: its
-calls by outcome class, its missed calls by local hour and its answered calls' seconds to
-answer, all a report needs of the day. A report then reads one row for each such day and
-counts only the other days (today, a day still within the margin, a day with a live call)
-from the calls, so its cost follows the number of days, not of calls. The numbers are the
-same either way. Two processes filling the same day store it once (the key is the chapter, its
-zone and the day; a second insert does nothing).
+is over (its local midnight at least `MARGIN` ago, so late webhooks have landed) and whose
+calls are all over (phase finished or gone: an outcome can still rise before) is counted from
+the calls once, the first time a report needs it, and stored: its calls by outcome class, its
+missed calls by local hour and its answered calls' seconds to answer, all a report needs of the
+day. A report then reads one row for each such day and counts only the other days (today, a day
+still within the margin, a day with a call not over) from the calls, so its cost follows the
+number of days, not of calls. The numbers are the same either way. Two processes filling the
+same day store it once (the key is the chapter, its zone and the day; a second insert does
+nothing).
 """
 
 from __future__ import annotations
@@ -335,6 +336,7 @@ class DayTotals:
     live: int = 0
     missed_hours: list[int] = field(default_factory=lambda: [0] * HOURS)
     waits: dict[int, int] = field(default_factory=dict)     # seconds to answer: calls
+    open: int = 0          # calls not over yet (their outcome may still rise); not stored
 
 
 def day_totals(session: Session, places: Sequence[Place], first: date, last: date, *,
@@ -368,7 +370,8 @@ def day_totals(session: Session, places: Sequence[Place], first: date, last: dat
             for day in day_range(start, end):
                 totals = counted.get((place.id, day), DayTotals())
                 found[(place.id, day)] = totals
-                if totals.live == 0 and local_span(zone, day, day)[1] + MARGIN <= now:
+                if (totals.live == 0 and totals.open == 0
+                        and local_span(zone, day, day)[1] + MARGIN <= now):
                     over.append((place, day, totals))
     store_days(session, over, now)
     return found
@@ -410,10 +413,12 @@ def count_days(session: Session, places: Sequence[Place], first: date, last: dat
     sql = _Sql(session)
     where, local = _scope(sql, places, first, last)
     rows = sql.run(session, f"SELECT chapter_id, {local} / 3600 AS hour, outcome, "  # noqa: S608
-                            f"count(*) FROM calls WHERE {where} GROUP BY 1, 2, 3")
-    for chapter_id, hour_number, outcome, count in rows:
+                            "CASE WHEN phase IN ('finished', 'gone') THEN 0 ELSE 1 END, "
+                            f"count(*) FROM calls WHERE {where} GROUP BY 1, 2, 3, 4")
+    for chapter_id, hour_number, outcome, still_open, count in rows:
         day = EPOCH + timedelta(days=int(hour_number) // HOURS)
         totals = found.setdefault((int(chapter_id), day), DayTotals())
+        totals.open += int(still_open) * int(count)
         kind = _kind(outcome)
         setattr(totals, kind, getattr(totals, kind) + int(count))
         if kind == "missed":

@@ -144,3 +144,24 @@ def test_retention_keeps_the_counts(runtime: Runtime) -> None:
         again = build_report(db, [here], FIRST, LAST, now=LATER)
         assert _rows(db) == (LAST - FIRST).days + 1
     assert before == rolled == again
+
+
+def test_a_day_with_a_call_not_over_is_not_rolled_up(runtime: Runtime) -> None:
+    with runtime.transaction() as db:
+        here = chapter(db, "leaving")
+        call = add_call(db, here, local(SPRING, 22), Outcome.NO_ONE_ON_CALL)
+        call.phase = Phase.LEFT                            # recording a message, hours on
+        call_id = call.id
+    with runtime.transaction() as db:
+        report = build_report(db, [here], SPRING, SPRING, now=LATER)
+        assert (report.total.missed, _rows(db)) == (1, 0)
+    with runtime.transaction() as db:                      # over, as another class
+        over = db.get(Call, call_id)
+        assert over is not None
+        over.outcome, over.phase = Outcome.REJECTED, Phase.GONE
+    with runtime.transaction() as db:
+        report = build_report(db, [here], SPRING, SPRING, now=LATER)
+    with runtime.sessions() as db:
+        row = db.scalars(select(ReportDay)).one()
+    assert (row.missed, row.turned_away) == (0, 1) == (report.total.missed,
+                                                       report.total.turned_away)

@@ -36,35 +36,39 @@ highest) and the ratio of the medians, large to small (target: 1.5x at most).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _seed import callers_pool, seed_contacts, seed_roster, vacuum_analyze  # noqa: E402
+from _seed import (  # noqa: E402
+    callers_pool,
+    scratch_databases,
+    seed_contacts,
+    seed_roster,
+    vacuum_analyze,
+)
 
 from hotline.accounts.models import Role  # noqa: E402
 from hotline.accounts.users import add_user, redeem_link  # noqa: E402
 from hotline.app import create_app  # noqa: E402
-from hotline.db import make_engine, make_sessionmaker, normalise_url, upgrade  # noqa: E402
-from hotline.logs.models import Call, CallKind, Outcome  # noqa: E402
+from hotline.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from hotline.logs import contactlog  # noqa: E402
+from hotline.logs.contactlog import LogFilter, LogRow  # noqa: E402
+from hotline.logs.models import Call, Outcome  # noqa: E402
 from hotline.logs.reports import (  # noqa: E402
     Place,
     answer_times,
@@ -84,29 +88,6 @@ KEY = "bench-reports-privacy-key-0123456789abcdef"
 PASSWORD = uuid.uuid4().hex        # the bench accounts' password, new each run
 HISTORY_SECONDS = 730 * 24 * 3600
 DAYS = 28
-
-
-@contextmanager
-def databases(base_url: str | None, count: int) -> Iterator[list[str]]:
-    """`count` empty databases: SQLite files in a temporary folder, or PostgreSQL databases
-    made on the server `base_url` names and dropped afterwards."""
-    if base_url is None or base_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield [f"sqlite:///{folder}/reports{index}.db" for index in range(count)]
-        return
-    base = make_url(normalise_url(base_url))
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    names = [f"hotline_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}_{i}" for i in range(count)]
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def build(url: str, contacts: int, chapters: int, seed: int) -> float:
@@ -171,15 +152,12 @@ def _generate_contacts(engine: Engine, contacts: int, chapters: int) -> float:
 
 
 def contact_page(session: Session, place: Place, first: date, last: date,
-                 outcome: Outcome | None) -> list[Call]:
-    """The contact log's first page: one chapter, local days [first, last], newest first."""
-    start, end = local_span(ZoneInfo(place.zone), first, last)
-    query = (select(Call).where(Call.kind == CallKind.INBOUND, Call.chapter_id == place.id,
-                                Call.started_at >= start, Call.started_at < end)
-             .order_by(Call.started_at.desc(), Call.id.desc()).limit(50))
-    if outcome is not None:
-        query = query.where(Call.outcome == outcome)
-    return list(session.scalars(query))
+                 outcome: Outcome | None) -> list[LogRow]:
+    """The contact log's first page (hotline.logs.contactlog, the page's own query): one
+    chapter, local days [first, last], newest first, repeat-caller marks included."""
+    wanted = LogFilter(chapters=[(place.id, place.zone)], since=first, until=last,
+                       outcome=outcome)
+    return contactlog.contact_page(session, wanted).rows
 
 
 Measure = Callable[["Target"], object]
@@ -188,6 +166,8 @@ MEASURES: dict[str, Measure] = {
         lambda s: contact_page(s, t.place, t.first, t.last, Outcome.VOICEMAIL)),
     "contact log, no outcome": lambda t: t.query(
         lambda s: contact_page(s, t.place, t.first, t.last, None)),
+    "contact log page, outcome filter, HTTP": lambda t: t.page(
+        t.coordinator, f"/contacts?since={t.first}&until={t.last}&outcome=voicemail"),
     "days' counts, roll-ups + today": lambda t: t.query(
         lambda s: day_totals(s, [t.place], t.first, t.last)),
     "calls by hour, every call (before)": lambda t: t.query(
@@ -268,7 +248,8 @@ class Target:
 
     def page(self, client: FlaskClient, url: str) -> object:
         answer = client.get(url)
-        assert answer.status_code == 200 and b"<svg" in answer.data, answer.status_code
+        assert answer.status_code == 200 and (b"<svg" in answer.data or b"<table" in answer.data), \
+            answer.status_code
         return answer.data
 
     def time(self, measure: Measure) -> float:
@@ -340,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     label = "PostgreSQL" if args.database_url and not args.database_url.startswith(
         "sqlite") else "SQLite"
-    with databases(args.database_url, 2) as (small_url, large_url):
+    with scratch_databases(args.database_url, 2, "reports") as (small_url, large_url):
         for url, count in ((small_url, args.small), (large_url, args.contacts)):
             took = build(url, count, args.chapters, args.seed)
             print(f"seeded {count:,} contacts in {took:.0f} s", flush=True)

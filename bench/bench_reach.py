@@ -122,6 +122,10 @@ class Result:
     language_matched: int = 0
     experience_asked: int = 0             # reached a person, asked for a shared experience
     experience_matched: int = 0
+    to_person_asked: list[float] = field(default_factory=list)   # asked a language/experience
+    to_person_plain: list[float] = field(default_factory=list)   # asked for nothing
+    speaker_on_call: int = 0              # asked for another language, and someone on call spoke it
+    speaker_matched: int = 0
 
     @property
     def covered(self) -> int:
@@ -238,11 +242,18 @@ class Line:
         result, spec = self.result, caller.spec
         if caller.outcome == "person" and caller.answered_by is not None:
             result.person += 1
-            result.to_person.append((caller.answered_at or spec.at) - spec.at)
+            waited = (caller.answered_at or spec.at) - spec.at
+            result.to_person.append(waited)
+            asked = spec.language != "en" or spec.experience is not None
+            (result.to_person_asked if asked else result.to_person_plain).append(waited)
             person = self.trace.people[caller.answered_by]
             if spec.language != "en":
                 result.language_asked += 1
                 result.language_matched += spec.language in person.languages
+                if any(spec.language in self.trace.people[v].languages
+                       for v in self.trace.on_call_ids(spec.at)):
+                    result.speaker_on_call += 1
+                    result.speaker_matched += spec.language in person.languages
             if spec.experience is not None:
                 result.experience_asked += 1
                 result.experience_matched += spec.experience in person.experiences
@@ -462,6 +473,12 @@ FIGURES: list[tuple[str, Callable[[Result], float], str]] = [
     ("language matched (%)", lambda r: _pct(r.language_matched, r.language_asked), "{:.0f}%"),
     ("experience matched (%)",
      lambda r: _pct(r.experience_matched, r.experience_asked), "{:.0f}%"),
+    ("language matched, a speaker on call (%)",
+     lambda r: _pct(r.speaker_matched, r.speaker_on_call), "{:.0f}%"),
+    ("time to a person, p90, who asked (s)",
+     lambda r: _quantile(r.to_person_asked, 0.9), "{:.0f}"),
+    ("time to a person, p90, who asked nothing (s)",
+     lambda r: _quantile(r.to_person_plain, 0.9), "{:.0f}"),
 ]
 
 

@@ -48,6 +48,9 @@ def test_the_counts_add_up(results: list[bench_reach.Result]) -> None:
         assert r.rung >= r.person > 0
         assert r.language_matched <= r.language_asked <= r.person
         assert r.experience_matched <= r.experience_asked <= r.person
+        assert r.speaker_matched <= r.speaker_on_call <= r.language_asked
+        assert r.speaker_matched <= r.language_matched
+        assert len(r.to_person_asked) + len(r.to_person_plain) == r.person
 
 
 def test_a_screen_keeps_voicemail_boxes_from_taking_calls(

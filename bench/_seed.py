@@ -10,18 +10,23 @@ older, closed version, as an edited rota leaves behind. Past contacts are finish
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import signal
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
 
 from hotline.bans import Ban
-from hotline.db import make_engine
+from hotline.db import make_engine, normalise_url
 from hotline.logs.models import Call, CallLeg
 from hotline.privacy import Privacy, mask
 from hotline.roster.models import Chapter, ChapterNumber, Shift, Volunteer
@@ -262,3 +267,25 @@ def vacuum_analyze(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
 
+
+@contextmanager
+def scratch_databases(base_url: str | None, count: int, stem: str) -> Iterator[list[str]]:
+    """`count` empty databases: SQLite files in a temporary folder, or PostgreSQL databases
+    made on the server `base_url` names and dropped afterwards."""
+    if base_url is None or base_url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            yield [f"sqlite:///{folder}/{stem}{index}.db" for index in range(count)]
+        return
+    base = make_url(normalise_url(base_url))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    names = [f"hotline_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}_{i}" for i in range(count)]
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

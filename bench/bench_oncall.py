@@ -21,23 +21,19 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import random
 import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from _seed import scratch_databases  # the bench/ folder is the script's own
+from sqlalchemy import Connection, Engine, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.db import make_engine, make_sessionmaker, normalise_url, upgrade
+from hotline.db import make_engine, make_sessionmaker, upgrade
 from hotline.roster import models
 from hotline.roster.oncall import OnCall, on_call
 from hotline.roster.store import load_rota
@@ -180,29 +176,6 @@ def _chapter(conn: Connection, c: int, vids: list[int]) -> int:
 # --- databases -----------------------------------------------------------------------------
 
 
-@contextmanager
-def databases(base_url: str | None, count: int) -> Iterator[list[str]]:
-    """`count` empty databases: SQLite files in a temporary folder, or PostgreSQL databases
-    made on the server `base_url` names and dropped afterwards."""
-    if base_url is None or base_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield [f"sqlite:///{folder}/oncall{index}.db" for index in range(count)]
-        return
-    base = make_url(normalise_url(base_url))
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    names = [f"hotline_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}_{i}" for i in range(count)]
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 # --- measuring ----------------------------------------------------------------------------
 
 
@@ -299,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20260310)
     args = parser.parse_args(argv)
-    with databases(args.database_url, len(SETUPS)) as urls:
+    with scratch_databases(args.database_url, len(SETUPS), "oncall") as urls:
         engines = []
         try:
             targets = []

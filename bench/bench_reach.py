@@ -19,7 +19,10 @@ plays the same trace on the stand-in's virtual clock (hotline.standin.clock):
 - hotline, ring-all and sequential: the caller's plan from the rota, and hotline's own
   dispatch rule (hotline.calls.dispatch.dispatch, called as hotline.calls.line.serve calls
   it) at every event and every hold-music turn; the chapter's defaults (20 s ring, 30 s
-  wave timeout, 90 s maximum wait) and the press-1 screen.
+  wave timeout, 90 s maximum wait) and the press-1 screen. The chapter has a language menu
+  (English, Spanish) and an experience menu, so each caller's ranking of the volunteers on
+  their plan (hotline.calls.planning.match_ranks) and the chapter's 30 s match_wait go to
+  the dispatch as hotline.calls.line does; `--what-if` adds a row without them.
 
 See bench/README.md for the model and the README's "Performance" for the figures.
 """
@@ -45,6 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _reach import WEEK_START, CallerSpec, Kind, Trace, make_trace, ring  # noqa: E402
 
 from hotline.calls.dispatch import Tried, Volunteer, Waiting, dispatch  # noqa: E402
+from hotline.calls.planning import match_ranks, plan_from_json, plan_to_json  # noqa: E402
+from hotline.roster.matching import primary  # noqa: E402
 from hotline.roster.oncall import Wave, on_call  # noqa: E402
 from hotline.standin.clock import Scheduler, VirtualClock  # noqa: E402
 from hotline.voice.twiml import SCREEN_SECONDS  # noqa: E402
@@ -54,6 +59,11 @@ BOX_SECONDS = 45.0          # a voicemail box that took a call keeps the phone t
 HOTLINE_RING = 20.0         # hotline's chapter defaults (hotline.roster.models.Chapter)
 HOTLINE_MAX_WAIT = 90.0
 HOTLINE_WAVE_TIMEOUT = 30.0
+HOTLINE_MATCH_WAIT = 30.0   # Chapter.match_wait_seconds' default
+# The chapter's menus (Chapter.language, .languages, .experiences): the trace's callers and
+# volunteers speak primary subtags ("en", "es"), which the product matches on.
+HOTLINE_LANGUAGE = "en-US"
+HOTLINE_LANGUAGES = ("en-US", "es-US")
 HOLD_CYCLE = 10.0           # a hold-music turn: each one runs the dispatch (line.serve)
 RING_ALL_SECONDS = 30.0     # Llamenos: ring everyone for 30 s, hold up to 90 s
 RING_ALL_HOLD = 90.0
@@ -78,6 +88,8 @@ class Holding:
     tier_since: float = 0.0
     order: tuple[int, ...] = ()
     next: int = 0
+    rank: dict[int, int] = field(default_factory=dict)     # volunteer id -> fit (matching)
+    match_until: float | None = None
 
     @property
     def waiting(self) -> bool:
@@ -110,6 +122,10 @@ class Result:
     language_matched: int = 0
     experience_asked: int = 0             # reached a person, asked for a shared experience
     experience_matched: int = 0
+    to_person_asked: list[float] = field(default_factory=list)   # asked a language/experience
+    to_person_plain: list[float] = field(default_factory=list)   # asked for nothing
+    speaker_on_call: int = 0              # asked for another language, and someone on call spoke it
+    speaker_matched: int = 0
 
     @property
     def covered(self) -> int:
@@ -226,11 +242,18 @@ class Line:
         result, spec = self.result, caller.spec
         if caller.outcome == "person" and caller.answered_by is not None:
             result.person += 1
-            result.to_person.append((caller.answered_at or spec.at) - spec.at)
+            waited = (caller.answered_at or spec.at) - spec.at
+            result.to_person.append(waited)
+            asked = spec.language != "en" or spec.experience is not None
+            (result.to_person_asked if asked else result.to_person_plain).append(waited)
             person = self.trace.people[caller.answered_by]
             if spec.language != "en":
                 result.language_asked += 1
                 result.language_matched += spec.language in person.languages
+                if any(spec.language in self.trace.people[v].languages
+                       for v in self.trace.on_call_ids(spec.at)):
+                    result.speaker_on_call += 1
+                    result.speaker_matched += spec.language in person.languages
             if spec.experience is not None:
                 result.experience_asked += 1
                 result.experience_matched += spec.experience in person.experiences
@@ -290,25 +313,48 @@ def hotline_plan(trace: Trace, caller: CallerSpec) -> tuple[Wave, ...]:
 
     hotline.calls.line.plan_call stores hotline.calls.planning.plan_for's waves (the rota at
     the caller's arrival, hotline.roster.oncall.on_call); the dispatch then rings each tier's
-    free phones least recently offered first. A planner that orders a tier for the caller
-    (their language, their experience) is called here, with `caller`.
+    free phones least recently offered first, those who fit what the caller asked first
+    (Hotline.arrived ranks them as the product does).
     """
     return on_call(trace.rota, trace.instant(caller.at)).waves
+
+
+def chosen_language(code: str) -> str:
+    """The language a caller who speaks `code` chooses at the chapter's menu, as
+    hotline.calls.choosing stores it on the call (the menu's tag; its first if none fits)."""
+    return next((tag for tag in HOTLINE_LANGUAGES if primary(tag) == primary(code)),
+                HOTLINE_LANGUAGE)
 
 
 class Hotline:
     """hotline's dispatch rule at every event and every hold-music turn."""
 
-    def __init__(self, *, sequential: bool, one_tier: bool = False) -> None:
+    def __init__(self, *, sequential: bool, one_tier: bool = False,
+                 matching: bool = True) -> None:
         self.sequential = sequential
         self.one_tier = one_tier
+        self.matching = matching
         self.name = "hotline, " + ("sequential" if sequential else "ring-all")
         self.name += ", tiers as one" if one_tier else ""
+        self.name += "" if matching else ", no matching"
         self._queued = False
 
     def arrived(self, line: Line, caller: Holding, on_call_ids: tuple[int, ...]) -> None:
+        # As hotline.calls.line.plan_call stores it (with each volunteer's languages and
+        # experiences: the chapter has menus) and line._waiting/_matching read it back. The
+        # caller joins the line as they choose: chosen_at is their arrival here (the menus'
+        # own seconds before the line are not modelled, for any strategy).
+        waves = hotline_plan(line.trace, caller.spec)
+        people = line.trace.people
+        traits = {v.id: (sorted(people[v.id].languages), sorted(people[v.id].experiences))
+                  for wave in waves for v in wave.volunteers}
+        stored = plan_to_json(waves, traits)
         caller.plan = tuple(tuple(v.id for v in wave.volunteers)
-                            for wave in hotline_plan(line.trace, caller.spec))
+                            for wave in plan_from_json(stored))
+        if self.matching:
+            caller.rank = match_ranks(stored, chosen_language(caller.spec.language),
+                                      caller.spec.experience, HOTLINE_LANGUAGE)
+            caller.match_until = caller.spec.at + HOTLINE_MATCH_WAIT
         if self.one_tier:                     # what-if: everyone on call in the first wave
             caller.plan = (tuple(v for tier in caller.plan for v in tier),)
         self._hold_turn(line, caller)
@@ -339,7 +385,9 @@ class Hotline:
             call_id=c.spec.id, arrived_at=line.trace.instant(c.spec.at), tiers=c.plan,
             tier_index=c.tier_index, tier_since=line.trace.instant(c.tier_since),
             ringing=frozenset(c.legs), tried=tuple(c.tried), sequential=self.sequential,
-            wave_timeout=timedelta(seconds=HOTLINE_WAVE_TIMEOUT)) for c in callers]
+            wave_timeout=timedelta(seconds=HOTLINE_WAVE_TIMEOUT), rank=c.rank,
+            match_until=(line.trace.instant(c.match_until)
+                         if c.match_until is not None else None)) for c in callers]
         ids = {v for w in waiting for tier in w.tiers for v in tier}
         people = {vid: Volunteer(
             vid, free=line.status[vid] == "free",
@@ -365,6 +413,7 @@ def strategies(what_if: bool = False) -> list[Callable[[], Strategy]]:
         lambda: Hotline(sequential=False), lambda: Hotline(sequential=True)]
     if what_if:
         made.append(lambda: Hotline(sequential=False, one_tier=True))
+        made.append(lambda: Hotline(sequential=False, matching=False))
     return made
 
 
@@ -424,6 +473,12 @@ FIGURES: list[tuple[str, Callable[[Result], float], str]] = [
     ("language matched (%)", lambda r: _pct(r.language_matched, r.language_asked), "{:.0f}%"),
     ("experience matched (%)",
      lambda r: _pct(r.experience_matched, r.experience_asked), "{:.0f}%"),
+    ("language matched, a speaker on call (%)",
+     lambda r: _pct(r.speaker_matched, r.speaker_on_call), "{:.0f}%"),
+    ("time to a person, p90, who asked (s)",
+     lambda r: _quantile(r.to_person_asked, 0.9), "{:.0f}"),
+    ("time to a person, p90, who asked nothing (s)",
+     lambda r: _quantile(r.to_person_plain, 0.9), "{:.0f}"),
 ]
 
 
@@ -453,7 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--volunteers", type=int, default=16)
     parser.add_argument("--scale", type=float, default=1.0, help="arrival rate multiplier")
     parser.add_argument("--what-if", action="store_true",
-                        help="add hotline ringing both tiers in one wave")
+                        help="add hotline ringing both tiers in one wave, and without matching")
     args = parser.parse_args(argv)
     began = time.monotonic()
     runs = []

@@ -15,8 +15,18 @@ middle, over the last four weeks (the report pages' default range):
 
 - contact log: the first page of calls filtered by chapter, date range and outcome, newest
   first, 50 rows (the query the contact log page runs; without the outcome filter too);
-- each report of hotline.logs.reports: calls by local hour (calls per day and week, answer
-  rate, the missed-calls heat map), time to answer, fairness; and the all-chapters page.
+- each report of hotline.logs.reports: the days' counts (calls per day and week, answer
+  rate, time to answer, the missed-calls heat map), read from the daily roll-ups for the days
+  that are over and counted from the calls for today; the same counted from every call of the
+  range, as the reports did before the roll-ups; fairness; the chapter's whole report and the
+  all-chapters report;
+- the report pages themselves, through the app (`create_app` on the bench's database, a Flask
+  test client signed in as the chapter's coordinator, or as an admin for all chapters): the
+  HTTP answer, HTML with its charts, of the default range.
+
+Before the rounds, each database's days in the range are rolled up once by the first page
+asked for (the table's roll-up cost, timed once and printed apart); the rounds then measure
+what every later visit costs.
 
 Rounds are interleaved (every round times each measurement in each database, in a shuffled
 order) so machine noise falls on both alike; the table gives the median and spread (lowest to
@@ -26,34 +36,44 @@ highest) and the ratio of the medians, large to small (target: 1.5x at most).
 from __future__ import annotations
 
 import argparse
-import os
 import random
+import re
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _seed import callers_pool, seed_contacts, seed_roster, vacuum_analyze  # noqa: E402
+from _seed import (  # noqa: E402
+    callers_pool,
+    scratch_databases,
+    seed_contacts,
+    seed_roster,
+    vacuum_analyze,
+)
 
-from hotline.db import make_engine, make_sessionmaker, normalise_url, upgrade  # noqa: E402
-from hotline.logs.models import Call, CallKind, Outcome  # noqa: E402
+from hotline.accounts.models import Role  # noqa: E402
+from hotline.accounts.users import add_user, redeem_link  # noqa: E402
+from hotline.app import create_app  # noqa: E402
+from hotline.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from hotline.logs import contactlog  # noqa: E402
+from hotline.logs.contactlog import LogFilter, LogRow  # noqa: E402
+from hotline.logs.models import Call, Outcome  # noqa: E402
 from hotline.logs.reports import (  # noqa: E402
     Place,
     answer_times,
     build_report,
+    day_totals,
     fairness_rows,
     hourly_counts,
     local_span,
@@ -61,33 +81,13 @@ from hotline.logs.reports import (  # noqa: E402
 )
 from hotline.privacy import Privacy  # noqa: E402
 from hotline.roster.models import Chapter  # noqa: E402
+from hotline.runtime import build_runtime  # noqa: E402
+from hotline.settings import load_settings  # noqa: E402
 
 KEY = "bench-reports-privacy-key-0123456789abcdef"
+PASSWORD = uuid.uuid4().hex        # the bench accounts' password, new each run
 HISTORY_SECONDS = 730 * 24 * 3600
 DAYS = 28
-
-
-@contextmanager
-def databases(base_url: str | None, count: int) -> Iterator[list[str]]:
-    """`count` empty databases: SQLite files in a temporary folder, or PostgreSQL databases
-    made on the server `base_url` names and dropped afterwards."""
-    if base_url is None or base_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield [f"sqlite:///{folder}/reports{index}.db" for index in range(count)]
-        return
-    base = make_url(normalise_url(base_url))
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    names = [f"hotline_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}_{i}" for i in range(count)]
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def build(url: str, contacts: int, chapters: int, seed: int) -> float:
@@ -152,33 +152,50 @@ def _generate_contacts(engine: Engine, contacts: int, chapters: int) -> float:
 
 
 def contact_page(session: Session, place: Place, first: date, last: date,
-                 outcome: Outcome | None) -> list[Call]:
-    """The contact log's first page: one chapter, local days [first, last], newest first."""
-    start, end = local_span(ZoneInfo(place.zone), first, last)
-    query = (select(Call).where(Call.kind == CallKind.INBOUND, Call.chapter_id == place.id,
-                                Call.started_at >= start, Call.started_at < end)
-             .order_by(Call.started_at.desc(), Call.id.desc()).limit(50))
-    if outcome is not None:
-        query = query.where(Call.outcome == outcome)
-    return list(session.scalars(query))
+                 outcome: Outcome | None) -> list[LogRow]:
+    """The contact log's first page (hotline.logs.contactlog, the page's own query): one
+    chapter, local days [first, last], newest first, repeat-caller marks included."""
+    wanted = LogFilter(chapters=[(place.id, place.zone)], since=first, until=last,
+                       outcome=outcome)
+    return contactlog.contact_page(session, wanted).rows
 
 
-Measure = Callable[[Session, list[Place], Place, date, date], object]
+Measure = Callable[["Target"], object]
 MEASURES: dict[str, Measure] = {
-    "contact log, outcome filter": lambda s, _a, p, f, t: contact_page(s, p, f, t,
-                                                                        Outcome.VOICEMAIL),
-    "contact log, no outcome": lambda s, _a, p, f, t: contact_page(s, p, f, t, None),
-    "calls by hour (day, week, rate, heat map)": lambda s, _a, p, f, t: hourly_counts(
-        s, [p], f, t),
-    "time to answer": lambda s, _a, p, f, t: answer_times(s, [p], f, t),
-    "fairness": lambda s, _a, p, f, t: fairness_rows(s, p, f, t),
-    "chapter report page (all of the above)": lambda s, _a, p, f, t: build_report(s, [p], f, t),
-    "all-chapters report page": lambda s, a, _p, f, t: build_report(s, a, f, t),
+    "contact log, outcome filter": lambda t: t.query(
+        lambda s: contact_page(s, t.place, t.first, t.last, Outcome.VOICEMAIL)),
+    "contact log, no outcome": lambda t: t.query(
+        lambda s: contact_page(s, t.place, t.first, t.last, None)),
+    "contact log page, outcome filter, HTTP": lambda t: t.page(
+        t.coordinator, f"/contacts?since={t.first}&until={t.last}&outcome=voicemail"),
+    "days' counts, roll-ups + today": lambda t: t.query(
+        lambda s: day_totals(s, [t.place], t.first, t.last)),
+    "calls by hour, every call (before)": lambda t: t.query(
+        lambda s: hourly_counts(s, [t.place], t.first, t.last)),
+    "time to answer, every call (before)": lambda t: t.query(
+        lambda s: answer_times(s, [t.place], t.first, t.last)),
+    "fairness": lambda t: t.query(lambda s: fairness_rows(s, t.place, t.first, t.last)),
+    "chapter report (all of the above)": lambda t: t.query(
+        lambda s: build_report(s, [t.place], t.first, t.last)),
+    "all-chapters report": lambda t: t.query(
+        lambda s: build_report(s, t.places, t.first, t.last)),
+    "chapter report page, HTTP": lambda t: t.page(t.coordinator,
+                                                  f"/chapters/{t.place.slug}/reports"),
+    "all-chapters report page, HTTP": lambda t: t.page(t.admin, "/reports"),
 }
 
 
 class Target:
-    """One seeded database, its chapters, and the range measured."""
+    """One seeded database, its chapters, the range measured, and the app on it."""
+
+    places: list[Place]
+    place: Place
+    first: date
+    last: date
+    count: int
+    coordinator: FlaskClient
+    admin: FlaskClient
+    rolled: int = 0
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
@@ -200,17 +217,64 @@ class Target:
                                                Outcome.VOICEMAIL)),
                               len(contact_page(session, self.place, self.first, self.last, None)))
 
+        self.runtime = build_runtime(load_settings(environ={
+            "HOTLINE_CONFIG": "", "HOTLINE_DATABASE_URL": url,
+            "HOTLINE_APP_PUBLIC_URL": "https://hotline.bench.invalid",
+            "HOTLINE_APP_SECRET_KEY": uuid.uuid4().hex, "HOTLINE_PRIVACY_KEY": KEY}))
+        self.app = create_app(runtime=self.runtime)
+        self.coordinator = self._client("coord", Role.COORDINATOR, [self.place.id])
+        self.admin = self._client("admin", Role.ADMIN, [])
+
+    def _client(self, who: str, role: Role, chapters: list[int]) -> FlaskClient:
+        """A test client of the app, signed in as a new account."""
+        now = datetime.now(UTC)
+        with self.sessions() as session, session.begin():
+            rows = [session.get_one(Chapter, cid) for cid in chapters]
+            _, token = add_user(session, f"{who}@bench.invalid", who.title(), role, now=now,
+                                chapters=rows)
+            redeem_link(session, token, PASSWORD, now=now)
+        client = self.app.test_client()
+        form = client.get("/login").data.decode()
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        assert found, "no CSRF token on the sign-in page"
+        answer = client.post("/login", data={"email": f"{who}@bench.invalid",
+                                             "password": PASSWORD, "csrf_token": found[1]})
+        assert answer.status_code == 302, answer.status_code
+        return client
+
+    def query(self, what: Callable[[Session], object]) -> object:
+        with self.sessions() as session:
+            return what(session)
+
+    def page(self, client: FlaskClient, url: str) -> object:
+        answer = client.get(url)
+        assert answer.status_code == 200 and (b"<svg" in answer.data or b"<table" in answer.data), \
+            answer.status_code
+        return answer.data
+
     def time(self, measure: Measure) -> float:
         began = time.perf_counter()
-        with self.sessions() as session:
-            measure(session, self.places, self.place, self.first, self.last)
+        measure(self)
         return time.perf_counter() - began
+
+    def roll_up(self) -> float:
+        """The first page over the range: rolls its past days up (once); seconds taken."""
+        with self.sessions() as session:
+            before = session.scalar(text("SELECT count(*) FROM report_days")) or 0
+        took = self.time(MEASURES["all-chapters report page, HTTP"])
+        with self.sessions() as session:
+            self.rolled = (session.scalar(text("SELECT count(*) FROM report_days")) or 0) - before
+        return took
 
 
 def run(small: Target, large: Target, repeats: int, seed: int) -> dict[str, dict[str, list[float]]]:
     rng = random.Random(seed)
     found: dict[str, dict[str, list[float]]] = {
         name: {"small": [], "large": []} for name in MEASURES}
+    for target in (small, large):
+        took = target.roll_up()
+        print(f"{target.count:,} contacts: the first all-chapters page rolled up "
+              f"{target.rolled} chapter-days in {took * 1000:.0f} ms", flush=True)
     for target in (small, large):                       # warm the caches once, untimed
         for measure in MEASURES.values():
             target.time(measure)
@@ -235,12 +299,12 @@ def table(found: dict[str, dict[str, list[float]]], small: Target, large: Target
         f"calls of the chapter measured in those days: {small.in_range:,} vs {large.in_range:,}; "
         f"rows on the contact log's page (outcome filter, none): {small.page_rows} vs "
         f"{large.page_rows}",
-        f"{'measure':<42} {'small':>22} {'large':>22} {'ratio':>6}",
+        f"{'measure':<36} {'small':>22} {'large':>22} {'ratio':>6}",
     ]
     for name, timings in found.items():
         ratio = statistics.median(timings["large"]) / statistics.median(timings["small"])
         flag = "" if ratio <= 1.5 else "  over 1.5x"
-        lines.append(f"{name:<42} {cell(timings['small']):>22} {cell(timings['large']):>22} "
+        lines.append(f"{name:<36} {cell(timings['small']):>22} {cell(timings['large']):>22} "
                      f"{ratio:5.2f}x{flag}")
     return "\n".join(lines)
 
@@ -257,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     label = "PostgreSQL" if args.database_url and not args.database_url.startswith(
         "sqlite") else "SQLite"
-    with databases(args.database_url, 2) as (small_url, large_url):
+    with scratch_databases(args.database_url, 2, "reports") as (small_url, large_url):
         for url, count in ((small_url, args.small), (large_url, args.contacts)):
             took = build(url, count, args.chapters, args.seed)
             print(f"seeded {count:,} contacts in {took:.0f} s", flush=True)
@@ -266,8 +330,9 @@ def main(argv: list[str] | None = None) -> None:
             found = run(small, large, args.repeats, args.seed)
             print(table(found, small, large, label, args.repeats))
         finally:
-            small.engine.dispose()
-            large.engine.dispose()
+            for target in (small, large):
+                target.runtime.engine.dispose()
+                target.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from hotline.logs.models import (
     CallEvent,
     CallFlag,
     CallLeg,
+    ReportDay,
     Voicemail,
 )
 from hotline.logs.notes import CallNote
@@ -23,5 +24,5 @@ __all__ = [
     "AccountToken", "AuditEntry", "SignInFailure", "User", "UserChapter", "WebSession",
     "Ban", "Base", "Call", "CallEvent", "CallFlag", "CallLeg", "CallNote", "CallbackRequest",
     "Chapter", "ChapterNumber", "InboundMessage", "KeyFingerprint", "OptOut", "OutboundText",
-    "ScheduledTask", "Shift", "ShiftReminder", "Volunteer", "Voicemail",
+    "ReportDay", "ScheduledTask", "Shift", "ShiftReminder", "Volunteer", "Voicemail",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ import pytest
 
 import hotline.calls.dispatch
 from hotline.calls.dispatch import Dispatch, Offer
+from hotline.roster.rules import ChapterRota, Tier, VolunteerRef, Weekday, WeeklyShift
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import bench_reach  # noqa: E402
-from _reach import make_trace  # noqa: E402
+from _reach import CallerSpec, Person, Trace, make_trace  # noqa: E402
 
 HOURS = 24.0
 
@@ -46,6 +48,9 @@ def test_the_counts_add_up(results: list[bench_reach.Result]) -> None:
         assert r.rung >= r.person > 0
         assert r.language_matched <= r.language_asked <= r.person
         assert r.experience_matched <= r.experience_asked <= r.person
+        assert r.speaker_matched <= r.speaker_on_call <= r.language_asked
+        assert r.speaker_matched <= r.language_matched
+        assert len(r.to_person_asked) + len(r.to_person_plain) == r.person
 
 
 def test_a_screen_keeps_voicemail_boxes_from_taking_calls(
@@ -117,3 +122,43 @@ def test_hotlines_plan_comes_from_one_planner_function(monkeypatch: pytest.Monke
     trace = make_trace(7, hours=HOURS)
     played = bench_reach.Line(trace, bench_reach.Hotline(sequential=True)).run()
     assert len(asked) == len(set(asked)) == played.covered > 0
+
+
+def _one_caller_two_volunteers() -> Trace:
+    """A caller who asks for Spanish; on tier 1 a quick English speaker (1) and a slower
+    Spanish speaker (2), both picking up every time, no box, never busy or away."""
+    def person(vid: int, languages: set[str], delay: float) -> Person:
+        return Person(id=vid, languages=frozenset(languages), experiences=frozenset(),
+                      answer_p=1.0, delay=delay, decline_p=0.0, box_after=None, busy=(),
+                      away=())
+
+    shifts = tuple(WeeklyShift(volunteer_id=vid, days=frozenset({Weekday.MON}), start=time(0),
+                               end=time(4), tier=Tier.PRIMARY) for vid in (1, 2))
+    rota = ChapterRota(slug="reach", name="Reach Line", zone="UTC", shifts=shifts,
+                       volunteers=tuple(VolunteerRef(vid, f"Volunteer {vid}",
+                                                     f"+1617555{1000 + vid:04d}")
+                                        for vid in (1, 2)))
+    caller = CallerSpec(id=1, at=600.0, language="es", experience=None, patience=600.0,
+                        talk=600.0)
+    return Trace(3, rota, {1: person(1, {"en"}, 1.0), 2: person(2, {"en", "es"}, 12.0)},
+                 (caller,))
+
+
+def test_hotline_holds_the_caller_for_the_volunteer_who_speaks_their_language() -> None:
+    """With matching (the caller's ranks through hotline.calls.planning.match_ranks and the
+    chapter's match_wait, as hotline.calls.line passes them) only the Spanish speaker rings
+    at first and takes the caller; ringing everyone, or hotline without the ranks, lets the
+    quicker English speaker take them. (On the bench's random traces matching need not beat
+    ringing everyone once on every seed: whoever is on call, and picks up, decides.)"""
+    trace = _one_caller_two_volunteers()
+    played = {}
+    for strategy in (bench_reach.RingAllOnce(screen=True), bench_reach.Hotline(sequential=False),
+                     bench_reach.Hotline(sequential=False, matching=False)):
+        line = bench_reach.Line(trace, strategy)
+        result = line.run()
+        assert result.person == result.language_asked == 1, strategy.name
+        played[strategy.name] = (line.callers[1].answered_by, result.language_matched,
+                                 result.rung)
+    assert played["ring all once, with a screen"] == (1, 0, 2)
+    assert played["hotline, ring-all, no matching"] == (1, 0, 2)
+    assert played["hotline, ring-all"] == (2, 1, 1)

@@ -7,12 +7,13 @@ The caller's number is kept only encrypted (`caller_cipher`), as a keyed hash fo
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -345,3 +346,23 @@ class CallFlag(Base):
         ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True)
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReportDay(Base):
+    """One chapter-local day of a chapter's inbound calls, rolled up once the day is over
+    (hotline.logs.reports): the calls by what became of them, the missed ones by local hour,
+    and the answered ones' seconds to answer, so a report reads one row a day whatever the
+    day held. Keyed by the zone too: a chapter that changes zone gets new days."""
+
+    __tablename__ = "report_days"
+
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date(), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer())
+    missed: Mapped[int] = mapped_column(Integer())
+    turned_away: Mapped[int] = mapped_column(Integer())
+    missed_hours: Mapped[list[int]] = mapped_column(JSON())        # 24 counts, local hour
+    waits: Mapped[dict[str, int]] = mapped_column(JSON())          # {"seconds": answered}
+    rolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

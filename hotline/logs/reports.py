@@ -20,6 +20,17 @@ The answer rate is answered / (answered + missed). Time to answer is from the ca
 to the volunteer's acceptance, over answered calls, in whole seconds as the contact export
 gives it; its median and 90th percentile are nearest-rank (the smallest time within which at
 least half, or nine in ten, of the answered calls were answered).
+
+Daily roll-ups (table `report_days`, hotline.logs.models.ReportDay): a chapter-local day that
+is over (its local midnight at least `MARGIN` ago, so late webhooks have landed) and whose
+calls are all over (phase finished or gone: an outcome can still rise before) is counted from
+the calls once, the first time a report needs it, and stored: its calls by outcome class, its
+missed calls by local hour and its answered calls' seconds to answer, all a report needs of the
+day. A report then reads one row for each such day and counts only the other days (today, a day
+still within the margin, a day with a call not over) from the calls, so its cost follows the
+number of days, not of calls. The numbers are the same either way. Two processes filling the
+same day store it once (the key is the chapter, its zone and the day; a second insert does
+nothing).
 """
 
 from __future__ import annotations
@@ -27,18 +38,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.db import UTCDateTime
-from hotline.logs.models import Outcome
+from hotline.logs.models import Outcome, ReportDay
 from hotline.roster.fairness import hours_report
-from hotline.roster.localtime import to_instant
+from hotline.roster.localtime import as_utc, to_instant
 from hotline.roster.models import Chapter
 from hotline.roster.store import load_rota_between
 from hotline.roster.timeline import timeline
@@ -51,6 +63,7 @@ LONGEST = 400            # days in one report at most: a year and a bit, bounded
 HOURS = 24
 WEEKDAYS = 7
 EPOCH = date(1970, 1, 1)
+MARGIN = timedelta(hours=2)    # after a local day ends, before it is rolled up
 
 
 class BadRange(ValueError):
@@ -280,19 +293,25 @@ def _kind(outcome: str | None) -> str:
     return "turned_away"
 
 
-def build_report(session: Session, places: Sequence[Place], first: date, last: date
-                 ) -> Report:
-    """Every report over local days [first, last] of `places` (fairness only for one)."""
+def build_report(session: Session, places: Sequence[Place], first: date, last: date, *,
+                 now: datetime | None = None) -> Report:
+    """Every report over local days [first, last] of `places` (fairness only for one).
+
+    Days over by `now` (default: the clock) are read from, or added to, the roll-ups in
+    `session`'s transaction (stored only if the caller commits)."""
     check_range(first, last)
     places = tuple(places)
     counts: dict[date, dict[str, int]] = {day: {} for day in day_range(first, last)}
     missed = [[0] * HOURS for _ in range(WEEKDAYS)]
-    for hour_number, kind, count in hourly_counts(session, places, first, last):
-        day = EPOCH + timedelta(days=hour_number // HOURS)
+    waits: dict[int, int] = {}
+    for (_, day), found in day_totals(session, places, first, last, now=now).items():
         per_day = counts.setdefault(day, {})
-        per_day[kind] = per_day.get(kind, 0) + count
-        if kind == "missed":
-            missed[day.weekday()][hour_number % HOURS] += count
+        for kind in ("answered", "missed", "turned_away", "live"):
+            per_day[kind] = per_day.get(kind, 0) + getattr(found, kind)
+        for hour, count in enumerate(found.missed_hours):
+            missed[day.weekday()][hour] += count
+        for seconds, count in found.waits.items():
+            waits[seconds] = waits.get(seconds, 0) + count
     days = tuple((day, _counts(counts[day])) for day in sorted(counts))
     weeks: dict[date, Counts] = {}
     for day, value in days:
@@ -303,8 +322,119 @@ def build_report(session: Session, places: Sequence[Place], first: date, last: d
         total = total.plus(value)
     fairness = fairness_rows(session, places[0], first, last) if len(places) == 1 else ()
     return Report(places, first, last, days, tuple(sorted(weeks.items())), total,
-                  answer_times(session, places, first, last),
+                  AnswerTimes(tuple(sorted(waits.items()))),
                   tuple(tuple(row) for row in missed), fairness)
+
+
+@dataclass
+class DayTotals:
+    """One chapter's inbound calls of one local day, as the reports count them."""
+
+    answered: int = 0
+    missed: int = 0
+    turned_away: int = 0
+    live: int = 0
+    missed_hours: list[int] = field(default_factory=lambda: [0] * HOURS)
+    waits: dict[int, int] = field(default_factory=dict)     # seconds to answer: calls
+    open: int = 0          # calls not over yet (their outcome may still rise); not stored
+
+
+def day_totals(session: Session, places: Sequence[Place], first: date, last: date, *,
+               now: datetime | None = None) -> dict[tuple[int, date], DayTotals]:
+    """{(chapter id, local day): totals} for every day [first, last] of every place: the
+    roll-ups of days already rolled, the others counted from the calls (and rolled up when
+    over by `now` with no live call)."""
+    check_range(first, last)
+    now = as_utc(now) if now is not None else datetime.now(UTC)
+    found: dict[tuple[int, date], DayTotals] = {}
+    if not places:
+        return found
+    zones = {place.id: place.zone for place in places}
+    for row in session.scalars(select(ReportDay).where(
+            ReportDay.chapter_id.in_(list(zones)),
+            ReportDay.day >= first, ReportDay.day <= last)):
+        if zones[row.chapter_id] == row.zone:
+            found[(row.chapter_id, row.day)] = DayTotals(
+                row.answered, row.missed, row.turned_away, 0, list(row.missed_hours),
+                {int(seconds): count for seconds, count in row.waits.items()})
+    runs: dict[tuple[date, date], list[Place]] = {}
+    for place in places:
+        for run in _runs([day for day in day_range(first, last)
+                          if (place.id, day) not in found]):
+            runs.setdefault(run, []).append(place)
+    over: list[tuple[Place, date, DayTotals]] = []
+    for (start, end), members in runs.items():
+        counted = count_days(session, members, start, end)
+        for place in members:
+            zone = ZoneInfo(place.zone)
+            for day in day_range(start, end):
+                totals = counted.get((place.id, day), DayTotals())
+                found[(place.id, day)] = totals
+                if (totals.live == 0 and totals.open == 0
+                        and local_span(zone, day, day)[1] + MARGIN <= now):
+                    over.append((place, day, totals))
+    store_days(session, over, now)
+    return found
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days, ascending, as [(first, last)]."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def store_days(session: Session, days: Sequence[tuple[Place, date, DayTotals]],
+               now: datetime) -> None:
+    """Roll these days up; a day already rolled (by another process too) is left as it is."""
+    if not days:
+        return
+    rows = [{"chapter_id": place.id, "zone": place.zone, "day": day,
+             "answered": totals.answered, "missed": totals.missed,
+             "turned_away": totals.turned_away, "missed_hours": totals.missed_hours,
+             "waits": {str(seconds): count for seconds, count in sorted(totals.waits.items())},
+             "rolled_at": now} for place, day, totals in days]
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    for start in range(0, len(rows), 500):
+        session.execute(insert(ReportDay).on_conflict_do_nothing(), rows[start:start + 500])
+
+
+def count_days(session: Session, places: Sequence[Place], first: date, last: date
+               ) -> dict[tuple[int, date], DayTotals]:
+    """{(chapter id, local day): totals} counted from the calls, days with calls only."""
+    found: dict[tuple[int, date], DayTotals] = {}
+    if not places:
+        return found
+    sql = _Sql(session)
+    where, local = _scope(sql, places, first, last)
+    rows = sql.run(session, f"SELECT chapter_id, {local} / 3600 AS hour, outcome, "  # noqa: S608
+                            "CASE WHEN phase IN ('finished', 'gone') THEN 0 ELSE 1 END, "
+                            f"count(*) FROM calls WHERE {where} GROUP BY 1, 2, 3, 4")
+    for chapter_id, hour_number, outcome, still_open, count in rows:
+        day = EPOCH + timedelta(days=int(hour_number) // HOURS)
+        totals = found.setdefault((int(chapter_id), day), DayTotals())
+        totals.open += int(still_open) * int(count)
+        kind = _kind(outcome)
+        setattr(totals, kind, getattr(totals, kind) + int(count))
+        if kind == "missed":
+            totals.missed_hours[int(hour_number) % HOURS] += int(count)
+    sql = _Sql(session)
+    where, local = _scope(sql, places, first, last)
+    waited = sql.seconds_between("started_at", "answered_at")
+    rows = sql.run(session, f"SELECT chapter_id, {local} / 86400 AS day, "  # noqa: S608
+                            f"{waited} AS waited, count(*) FROM calls WHERE {where} AND "
+                            "outcome = 'answered' AND answered_at IS NOT NULL GROUP BY 1, 2, 3")
+    for chapter_id, day_number, seconds, count in rows:
+        day = EPOCH + timedelta(days=int(day_number))
+        waits = found.setdefault((int(chapter_id), day), DayTotals()).waits
+        seconds = max(0, int(seconds))
+        waits[seconds] = waits.get(seconds, 0) + int(count)
+    return found
 
 
 def hourly_counts(session: Session, places: Sequence[Place], first: date, last: date

@@ -81,8 +81,8 @@ def _chapters() -> list[models.Chapter]:
 
 def _report(places: Sequence[Place]) -> Report:
     first, last = _range(places)
-    with runtime().sessions() as db:
-        return build_report(db, places, first, last)
+    with runtime().transaction() as db:           # stores the days it rolls up
+        return build_report(db, places, first, last, now=as_utc(runtime().clock()))
 
 
 def _range(places: Sequence[Place]) -> tuple[date, date]:

@@ -7,13 +7,15 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hotline.logs.contacts import list_contacts
-from hotline.logs.models import Outcome
+from hotline.logs.models import Outcome, ReportDay
 from hotline.logs.reports import local_span
 from hotline.roster.store import chapter_by_slug
 from hotline.runtime import Runtime
@@ -140,3 +142,22 @@ def test_a_bad_range_is_a_400_that_says_why(
         assert response.status_code == 400, url
         assert (b"YYYY-MM-DD" in response.data or b"days at most" in response.data
                 or b"Give dates from 2000-01-01 to 2099-12-31" in response.data)
+
+
+def test_the_page_rolls_past_days_up_once_and_shows_the_same(
+    calls: Runtime, login: Callable[[str], FlaskClient]
+) -> None:
+    client = login("boston")
+    url = f"/chapters/boston-grief/reports/days.csv?{RANGE}"
+    first = rows(client, url)
+    with calls.sessions() as db:
+        boston = chapter_by_slug(db, "boston-grief")
+        stored = {row.day: row for row in db.scalars(
+            select(ReportDay).where(ReportDay.chapter_id == boston.id))}
+    assert sorted(stored) == [FIRST + timedelta(days=n) for n in range(7)]   # all over
+    assert sum(r.answered + r.missed + r.turned_away for r in stored.values()) == sum(
+        int(r["calls"]) for r in first) == 9
+    assert rows(client, url) == first
+    with calls.sessions() as db:
+        assert len(list(db.scalars(select(ReportDay).where(
+            ReportDay.chapter_id == boston.id)))) == len(stored)

@@ -168,6 +168,13 @@ MEASURES: dict[str, Measure] = {
         lambda s: contact_page(s, t.place, t.first, t.last, None)),
     "contact log page, outcome filter, HTTP": lambda t: t.page(
         t.coordinator, f"/contacts?since={t.first}&until={t.last}&outcome=voicemail"),
+    # Both databases fill the first page (50 rows) over the two years: the same page.
+    "contact log, outcome filter, 2 years (full page)": lambda t: t.query(
+        lambda s: contact_page(s, t.place, t.last - timedelta(days=730), t.last,
+                               Outcome.VOICEMAIL)),
+    "contact log page, outcome filter, 2 years, HTTP": lambda t: t.page(
+        t.coordinator, f"/contacts?since={t.last - timedelta(days=730)}&until={t.last}"
+                       "&outcome=voicemail"),
     "days' counts, roll-ups + today": lambda t: t.query(
         lambda s: day_totals(s, [t.place], t.first, t.last)),
     "calls by hour, every call (before)": lambda t: t.query(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from hotline.accounts.models import User
 from hotline.callbacks.inbox import (
     FollowUpError,
     assign_voicemail,
@@ -16,7 +17,6 @@ from hotline.callbacks.inbox import (
     member_of,
     voicemail_in,
 )
-from hotline.accounts.models import User
 from hotline.callbacks.listing import State, list_callbacks
 from hotline.roster.changes import volunteer_by_phone
 from hotline.roster.store import chapter_by_slug

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from pathlib import Path
 
 from hotline.logconfig import JsonFormatter, configure_logging
@@ -41,17 +42,22 @@ def test_the_twilio_library_is_kept_at_warning_unless_debugging() -> None:
 def test_served_with_json_logs_every_line_is_json_and_masked(
     clean_database_url: str, tmp_path: Path,
 ) -> None:
-    env = {**served_env(clean_database_url, free_port(), free_port()),
+    rest_port = free_port()
+    env = {**served_env(clean_database_url, free_port(), rest_port),
            "HOTLINE_APP_LOG_FORMAT": "json", "HOTLINE_CALLS_EMERGENCY_LINE": "+18002738255"}
     # Chicago (someone on call at every hour: its rotation) holds one caller at most, so the
-    # second caller is turned away with a cap's warning.
+    # second caller is turned away with a cap's warning. The REST API listens but never
+    # answers, so the first caller's volunteer is still being rung (the caller holding) when
+    # the second calls: a REST call that failed at once would end the first one's plan and
+    # send them to voicemail first, with no cap reached (how this test once failed under load).
+    silent = socket.create_server(("127.0.0.1", rest_port))
     rota = tmp_path / "rota.toml"
     rota.write_text((ROOT / "hotline/sample/rota.toml").read_text()
                     .replace('slug = "chicago-recovery"\n',
                              'slug = "chicago-recovery"\nmax_holding = 1\n', 1))
     imported = run(["rota", "import", str(rota)], tmp_path, **env)
     assert imported.returncode == 0, imported.stderr
-    with serving(env, tmp_path) as server:
+    with silent, serving(env, tmp_path) as server:
         for n, caller in enumerate(("+15551110000", "+15557654321")):   # one holding max
             status, _ = server.post("/voice/incoming", {
                 "CallSid": f"CA{n:032d}", "From": caller, "To": "+13125550100",

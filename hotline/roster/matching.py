@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from hotline.refusals import N_, Refusal
+
 # The languages the call path speaks: its prompts exist in them (hotline.voice.prompts),
 # and Twilio has a <Say> voice for each (telephony.md: test the pairs you ship).
 SPOKEN = ("en-US", "en-GB", "es-US", "es-ES", "es-MX")
@@ -61,22 +63,24 @@ def match_rank(language: str | None, experience: str | None,
     return rank
 
 
-def languages_problem(value: object) -> str | None:
+def languages_problem(value: object) -> Refusal | None:
     """Why a chapter's `languages` cannot be spoken, or None."""
     if (not isinstance(value, list) or len(value) > MAX_MENU
             or not all(isinstance(tag, str) and tag in SPOKEN for tag in value)):
-        return (f"languages must list up to {MAX_MENU} of {', '.join(SPOKEN)} (the call path "
-                "has prompts and a voice for these), the chapter's language first")
+        return Refusal(N_("languages must list up to %(most)s of %(spoken)s (the call path "
+                          "has prompts and a voice for these), the chapter's language first"),
+                       most=MAX_MENU, spoken=", ".join(SPOKEN))
     if len({primary(tag) for tag in value}) != len(value):
-        return "languages must name each language once (es-US and es-MX are both Spanish)"
+        return Refusal(N_("languages must name each language once (es-US and es-MX are both "
+                          "Spanish)"))
     return None
 
 
-def experiences_problem(value: object) -> str | None:
+def experiences_problem(value: object) -> Refusal | None:
     """Why a chapter's `experiences` menu cannot be offered, or None."""
-    shape = (f'experiences must list up to {MAX_MENU} tables like {{key = "loss-of-child", '
-             'prompt = "if you have lost a child"}: key lower-case letters, digits and '
-             'dashes, prompt 1 to 200 characters')
+    shape = Refusal(N_('experiences must list up to %(most)s tables like {key = '
+                       '"loss-of-child", prompt = "if you have lost a child"}: key lower-case '
+                       'letters, digits and dashes, prompt 1 to 200 characters'), most=MAX_MENU)
     if not isinstance(value, list) or len(value) > MAX_MENU:
         return shape
     keys = []
@@ -88,5 +92,5 @@ def experiences_problem(value: object) -> str | None:
             return shape
         keys.append(item["key"])
     if len(set(keys)) != len(keys):
-        return "experiences must not repeat a key"
+        return Refusal(N_("experiences must not repeat a key"))
     return None

@@ -48,11 +48,6 @@ def _longest(limit: int, key: str) -> Check:
         N_("%(key)s is longer than %(limit)s characters"), key=key, limit=limit))
 
 
-def _problem(check: Callable[[object], str | None]) -> Check:
-    """A check that gives its reason as text (not yet marked for translation)."""
-    return lambda value: None if (reason := check(value)) is None else Refusal(reason)
-
-
 def _minutes_list(value: SettingValue) -> Refusal | None:
     if (not isinstance(value, list) or not 1 <= len(value) <= 10
             or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10080
@@ -120,8 +115,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("callback_greeting", "callback_greeting", str,
             _longest(500, "callback_greeting")),
     # Matching (product.md "Matching, chapters, trainees"; hotline.roster.matching).
-    Setting("languages", "languages", list, _problem(languages_problem)),
-    Setting("experiences", "experiences", list, _problem(experiences_problem)),
+    Setting("languages", "languages", list, languages_problem),
+    Setting("experiences", "experiences", list, experiences_problem),
     Setting("match_wait", "match_wait_seconds", int, _within(5, 600, SECONDS, "match_wait")),
 )
 

@@ -222,6 +222,7 @@ class ThreadRunner:
         self._halt.set()
         with self._cond:
             self._stopped = True
+            self._heap.clear()              # what was still waiting never runs
             self._cond.notify_all()
 
     def _loop(self) -> None:

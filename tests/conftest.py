@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -205,3 +207,18 @@ def clean_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     with eng.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_job_runner_outlives_its_test() -> Iterator[None]:
+    """A job runner left running after its test would run that test's delayed jobs in a
+    later one, on the later test's rows (PostgreSQL's tables are emptied and ids restart)."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    deadline = time.monotonic() + 2
+    while left := [t.name for t in threading.enumerate()
+                   if t.name.startswith(("hotline-job-", "hotline-every"))
+                   and t.ident not in before and t.is_alive()]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"job runner threads still running after the test: {left}")
+        time.sleep(0.05)

@@ -73,7 +73,9 @@ def _bound(session: Session, leg: CallLeg, call_sid: str) -> bool:
         return leg.call_sid == call_sid
     if leg.dialled_at is None and leg.status in (LegStatus.INTENT, LegStatus.WITHDRAWN):
         return False
-    taken = session.scalar(select(CallLeg.id).where(CallLeg.call_sid == call_sid).limit(1))
+    # Not the leg itself: its ringing job may have stored the SID since the leg was read.
+    taken = session.scalar(select(CallLeg.id).where(CallLeg.call_sid == call_sid,
+                                                    CallLeg.id != leg.id).limit(1))
     return taken is None and session.scalar(
         select(Call.id).where(Call.call_sid == call_sid).limit(1)) is None
 

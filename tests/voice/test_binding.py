@@ -3,6 +3,7 @@ CallSid steers nothing (404), and a request for a call that has ended changes no
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from hotline.app import create_app
+from hotline.calls import legs
+from hotline.calls.events import CallStatus, StatusEvent
 from hotline.jobs import ManualRunner
-from hotline.logs.models import Call, CallbackRequest, CallLeg, Phase, Voicemail
+from hotline.logs.models import Call, CallbackRequest, CallLeg, LegStatus, Phase, Voicemail
 from hotline.runtime import Runtime
 from tests.conftest import RecordingTelephony, RuntimeFactory
 from tests.flows.harness import seed_chapter
@@ -172,3 +175,27 @@ def test_a_message_is_recorded_only_after_the_caller_left_the_line(
                     "RecordingDuration": "9", "RecordingUrl": "https://api.twilio.com/r/2"})
     assert holding.status_code == 200
     assert _state(rt, a.id)[5] == (0, 0)
+
+
+def test_a_status_callback_racing_the_ringing_job_storing_its_sid_is_taken(
+    app: Flask, rt: Runtime,
+) -> None:
+    """The ringing job stores the leg's SID after the callback read the leg without one (on
+    PostgreSQL each statement sees what committed before it): still the leg's own SID."""
+    _, _, _, leg_b = _two_calls_ringing(app, rt)
+    sid = leg_b.call_sid
+    assert sid is not None
+    with rt.transaction() as session:
+        session.execute(update(CallLeg).where(CallLeg.id == leg_b.id).values(call_sid=None))
+    with rt.transaction() as session:
+        stale = session.get(CallLeg, leg_b.id)
+        assert stale is not None and stale.call_sid is None
+        # The job's write lands between the read above and the check below.
+        session.execute(update(CallLeg).where(CallLeg.id == leg_b.id).values(call_sid=sid)
+                        .execution_options(synchronize_session=False))
+        legs.on_leg_status(session, rt, leg_b.id, StatusEvent(
+            sid, CallStatus.RINGING, 1, datetime.now(UTC)))
+    with rt.sessions() as session:
+        stored = session.get(CallLeg, leg_b.id)
+        assert stored is not None
+        assert (stored.call_sid, stored.status) == (sid, LegStatus.RINGING)

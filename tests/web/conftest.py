@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 import hotline.runtime
 from hotline.app import create_app
+from hotline.jobs import ThreadRunner
 from hotline.runtime import Runtime, build_runtime
 from hotline.settings import Settings, with_overrides
 from tests.conftest import RecordingTelephony
@@ -132,9 +133,12 @@ def live(clean_database_url: str, settings: Settings, browser: Any, axe_source: 
 
     server = make_server("127.0.0.1", 0, wsgi, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
+    # Its own runner, stopped after: a delayed job left running would act, in a later test,
+    # on that test's rows (PostgreSQL's tables are emptied and their ids start again).
+    runner = ThreadRunner(threads=2)
     runtime = build_runtime(
         with_overrides(settings, database={"url": clean_database_url}, app={"public_url": base}),
-        telephony=RecordingTelephony(),
+        telephony=RecordingTelephony(), jobs=runner,
     )
     seed(runtime)
     holder["app"] = create_app(runtime=runtime)
@@ -166,6 +170,7 @@ def live(clean_database_url: str, settings: Settings, browser: Any, axe_source: 
         for someone in people:
             someone.context.close()
         server.shutdown()
+        runner.stop()
         # create_app made this the process's runtime (where the app still has that global).
         getattr(hotline.runtime, "install", lambda _runtime: None)(None)
         runtime.engine.dispose()

@@ -20,6 +20,7 @@ from hotline.logs.models import Call, CallbackRequest, FollowUpKind, FollowUpSta
 from hotline.roster.models import Chapter, ChapterMember, Volunteer
 from hotline.roster.oncall import on_call
 from hotline.roster.store import load_rota
+from hotline.roster.trainees import without_trainees
 from hotline.texts.outbox import queue_text
 from hotline.work import kinds
 from hotline.work.models import ScheduledTask
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
 
 
 def on_call_now(session: Session, chapter: Chapter, now: datetime) -> list[int]:
-    """The volunteers of the first tier with anyone on call now (ids)."""
-    waves = on_call(load_rota(session, chapter.id, now), now).waves
+    """The volunteers of the first tier with anyone on call now (ids); a listen_in
+    chapter's trainees are not among them (they take nothing alone)."""
+    waves = without_trainees(session, chapter.id,
+                             on_call(load_rota(session, chapter.id, now), now).waves)
     return [v.id for v in waves[0].volunteers] if waves else []
 
 

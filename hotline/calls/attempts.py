@@ -23,7 +23,7 @@ from hotline.callbacks.hours import is_open, next_open
 from hotline.callbacks.requests import attempt_ended, still_owed
 from hotline.calls import line, urls
 from hotline.calls.decisions import Connect, speech_of
-from hotline.calls.planning import plan_for, plan_to_json
+from hotline.calls.planning import offer_plan, plan_to_json
 from hotline.logs import lifecycle, records
 from hotline.logs.models import (
     AttemptResult,
@@ -90,7 +90,7 @@ def _open_attempt(session: Session, request: CallbackRequest, origin: Call, chap
             request.claimed_volunteer_id)
         waves = (Wave(Tier.PRIMARY, (volunteer,)),) if volunteer and volunteer.ringable else ()
     else:
-        waves = plan_for(session, chapter.id, now)[:1]  # who is on call now, first tier
+        waves = offer_plan(session, chapter.id, now)[:1]  # who is on call now, first tier
     attempt = Call(
         call_sid="CB" + uuid.uuid4().hex,
         kind=CallKind.CHECKIN if request.kind is FollowUpKind.CHECKIN_CALL else CallKind.CALLBACK,

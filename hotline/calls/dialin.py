@@ -36,6 +36,7 @@ from hotline.logs.models import (
     Voicemail,
 )
 from hotline.roster.models import Chapter, Volunteer
+from hotline.roster.trainees import mentored
 from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ def _menu(session: Session, call: Call, chapter: Chapter, volunteer: Volunteer, 
     """The menu, with how many messages and call-backs wait for this volunteer."""
     return VolunteerMenu(
         call.id, speech_of(chapter), volunteer.name.split()[0] if volunteer.name else "",
-        messages=len(_messages(session, chapter.id, volunteer.id)),
-        callbacks=len(_callbacks(session, chapter.id, volunteer.id)), again=again)
+        messages=len(_messages(session, chapter, volunteer)),
+        callbacks=len(_callbacks(session, chapter, volunteer)), again=again)
 
 
 def on_choice(session: Session, runtime: Runtime, call_id: int, call_sid: str, digits: str
@@ -85,12 +86,12 @@ def on_choice(session: Session, runtime: Runtime, call_id: int, call_sid: str, d
     if call.phase is not Phase.MENU:
         return Goodbye(speech, "ended")
     if digits == "1":
-        waiting = _messages(session, chapter.id, volunteer.id)
+        waiting = _messages(session, chapter, volunteer)
         if not waiting:
             return MenuNotice(call.id, speech, "no-messages")
         return _play(session, call, chapter, waiting[0], 1, len(waiting))
     if digits == "2":
-        for request in _callbacks(session, chapter.id, volunteer.id):
+        for request in _callbacks(session, chapter, volunteer):
             origin = session.get(Call, request.call_id)
             if origin is not None and origin.caller_cipher:
                 return _return_call(session, runtime, call, chapter, volunteer, request, origin)
@@ -128,7 +129,7 @@ def on_message_choice(session: Session, runtime: Runtime, call_id: int, call_sid
             return MenuNotice(call.id, speech, "number-withheld")
         voicemail.handled_at = now
         return _return_call(session, runtime, call, chapter, volunteer, request, origin)
-    waiting = _messages(session, chapter.id, volunteer.id)
+    waiting = _messages(session, chapter, volunteer)
     if not waiting:
         return MenuNotice(call.id, speech, "last-message")
     return _play(session, call, chapter, waiting[0], number + 1, number + len(waiting))
@@ -160,8 +161,12 @@ def _as_caller(session: Session, runtime: Runtime, call: Call, chapter: Chapter
     return Holding(call.id, call.call_sid)
 
 
-def _messages(session: Session, chapter_id: int, volunteer_id: int) -> list[Voicemail]:
-    """The chapter's messages nobody has heard, oldest first (not those another took)."""
+def _messages(session: Session, chapter: Chapter, volunteer: Volunteer) -> list[Voicemail]:
+    """The chapter's messages nobody has heard, oldest first (not those another took);
+    none for a trainee who only listens in there."""
+    if mentored(chapter, volunteer):
+        return []
+    chapter_id, volunteer_id = chapter.id, volunteer.id
     return list(session.scalars(
         select(Voicemail).join(Call, Call.id == Voicemail.call_id)
         .where(Call.chapter_id == chapter_id, Voicemail.heard_at.is_(None),
@@ -172,9 +177,13 @@ def _messages(session: Session, chapter_id: int, volunteer_id: int) -> list[Voic
         .order_by(Voicemail.created_at, Voicemail.id)))
 
 
-def _callbacks(session: Session, chapter_id: int, volunteer_id: int) -> list[CallbackRequest]:
+def _callbacks(session: Session, chapter: Chapter, volunteer: Volunteer
+               ) -> list[CallbackRequest]:
     """Call-backs owed in the chapter that nobody else took and no attempt is making now,
-    oldest first."""
+    oldest first; none for a trainee who only listens in there."""
+    if mentored(chapter, volunteer):
+        return []
+    chapter_id, volunteer_id = chapter.id, volunteer.id
     attempt = Call.__table__.alias("attempt")
     in_progress = exists().where(attempt.c.followup_id == CallbackRequest.id,
                                  attempt.c.phase.in_([Phase.HOLDING.value,

@@ -1,7 +1,8 @@
 """Trainees of a listen_in chapter are never offered a caller there: they listen in, muted,
 on calls a volunteer takes (hotline.calls.listening). One filter for every plan that rings
 phones or shows who would be rung: a call's plan (each chapter's waves, overflow included),
-`hotline oncall` and drills."""
+a call-back's, the alerts about messages and call-backs, `hotline oncall` and drills; and
+one test (`mentored`) for what a volunteer may take alone (TAKE, the dial-in menu)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ def without_trainees(session: Session, chapter_id: int, waves: Sequence[Wave]
                  wave.chapter)
             for wave in waves)
     return tuple(wave for wave in kept if wave.volunteers)
+
+
+def mentored(chapter: Chapter, volunteer: Volunteer) -> bool:
+    """Whether this volunteer only listens in at this chapter: a trainee of a listen_in
+    chapter, who takes no caller, message or call-back there alone."""
+    return bool(chapter.listen_in and volunteer.trainee)
 
 
 def trainee_ids(session: Session, ids: Sequence[int]) -> set[int]:

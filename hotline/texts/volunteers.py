@@ -28,6 +28,7 @@ from hotline.roster.changes import (
 from hotline.roster.edits import end_override, live_rotations, live_shifts, override_summary
 from hotline.roster.rules import OverrideKind, Tier
 from hotline.roster.timeline import VolunteerInterval
+from hotline.roster.trainees import mentored
 from hotline.texts.keywords import Command, Word
 
 ON_FOR = timedelta(hours=4)
@@ -44,6 +45,9 @@ def volunteer_command(session: Session, volunteer: models.Volunteer, chapter: mo
             return "Reply TAKE and the ref from the alert, e.g. TAKE K7Q2."
         if reference_chapter(session, command.argument) not in (None, chapter.id):
             return f"Ref {command.argument} is not one of {chapter.name}'s: nothing taken."
+        if mentored(chapter, volunteer):
+            return (f"In training at {chapter.name}, you listen in on calls a volunteer takes;"
+                    f" a volunteer on call will take {command.argument}. Nothing taken.")
         return take(session, volunteer, command.argument, now)
     if command.word is Word.YES:
         return confirm(session, volunteer, chapter, now)

@@ -4,14 +4,25 @@ ending it; the volunteer (the mentor) ends it on leaving."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hotline.cli.contacts import write_csv
-from hotline.logs.models import LegOutcome, Outcome
+from hotline.logs.models import CallbackRequest, LegOutcome, Outcome, Voicemail
 from hotline.roster.models import Volunteer
 from hotline.standin.conferences import Conference
-from hotline.standin.phones import Phone, answers, listens, voicemail
+from hotline.standin.phones import (
+    HANG_UP,
+    Phone,
+    answers,
+    leaves_voicemail,
+    listens,
+    presses,
+    rings_out,
+    voicemail,
+)
 from tests.conftest import RuntimeFactory
 from tests.flows.harness import CALLER, HOTLINE, Hotline, hotline, seed_chapter, status_url
 
@@ -20,9 +31,10 @@ LISTEN_PROMPT = "to listen in on a call, muted, press 1"
 
 
 def _line(make_runtime: RuntimeFactory, phones: dict[str, object], *, listen_in: bool = True,
-          tiers: dict[int, list[str]] | None = None, trainee: str = TIA) -> Hotline:
+          tiers: dict[int, list[str]] | None = None, trainee: str = TIA,
+          **chapter: object) -> Hotline:
     line = hotline(make_runtime, phones)  # type: ignore[arg-type]
-    seed_chapter(line.runtime, tiers or {1: [ANN, TIA]}, listen_in=listen_in)
+    seed_chapter(line.runtime, tiers or {1: [ANN, TIA]}, listen_in=listen_in, **chapter)
     with line.runtime.transaction() as session:
         session.execute(update(Volunteer).where(Volunteer.phone == trainee)
                         .values(trainee=True))
@@ -176,3 +188,40 @@ def test_caller_hanging_up_first_gives_the_mentor_the_wrap_up(
     assert report.leg(TIA).ended_at is not None
     row = line.contact(report.sid)
     assert row.outcome is Outcome.ANSWERED and row.talk_seconds is not None
+
+
+def test_a_trainee_takes_no_message_or_call_back_alone(make_runtime: RuntimeFactory) -> None:
+    """In a listen_in chapter the trainee on call is not texted about a call-back or a
+    message, is not rung for the call-back's attempt, cannot TAKE one by text, and hears
+    none waiting when calling in; the volunteer on the same shift does all of it."""
+    line = _line(make_runtime, {ANN: rings_out(), TIA: rings_out()},
+                 callback_hours="00:00-00:00", ring_timeout_seconds=10, max_wait_seconds=30)
+    asked = line.sim.call(CALLER, HOTLINE, caller=presses("1"), status_callback=status_url())
+    line.sim.call(CALLER, HOTLINE, caller=leaves_voicemail(8), status_callback=status_url())
+    to_tia = [m.body for m in line.board.messages if m.to == TIA]
+    to_ann = [m.body for m in line.board.messages if m.to == ANN]
+    assert to_tia == []
+    refs = [found.group(1) for body in to_ann if (found := re.search(r"TAKE (\w{4})", body))]
+    assert len(refs) == 2                     # Ann is told of the call-back and the message
+    for ref in refs:
+        (reply,) = line.sim.text(TIA, HOTLINE, f"TAKE {ref}")
+        assert reply.startswith("In training at") and reply.endswith("Nothing taken.")
+    with line.runtime.sessions() as session:
+        assert session.scalars(select(CallbackRequest)).one().claimed_volunteer_id is None
+        assert session.scalars(select(Voicemail)).one().claimed_volunteer_id is None
+    called_in = line.sim.call(TIA, HOTLINE, caller=presses("2", HANG_UP))
+    heard = " ".join(line.board.legs[called_in.sid].heard)
+    assert "There are no messages and no call-backs waiting." in heard
+    assert "No call-back is waiting for a volunteer now." in heard
+    # The attempt, made later, rings Ann and not the trainee.
+    began = line.board.now()
+    line.board.phone(TIA, answers(after=1, talk_seconds=30))
+    line.board.phone(ANN, answers(after=3, talk_seconds=60))
+    line.board.phone(CALLER, answers(after=4, talk_seconds=45))
+    line.sim.advance(6 * 60)
+    line.sim.run_until_idle()
+    rung_since = [leg.to for leg in line.board.legs.values()
+                  if leg.created > began and leg.direction != "inbound"]
+    assert ANN in rung_since and TIA not in rung_since
+    assert [attempt.volunteer for attempt in line.contact(asked.sid).callbacks] == [
+        "Volunteer 0111"]

@@ -60,7 +60,7 @@ def test_migrations_run_down_and_up_again(tmp_path: Path) -> None:
             command.downgrade(alembic_config(conn), "base")
         assert current_revisions(engine) == set()
         upgrade(engine)
-        assert current_revisions(engine) == head == {"0018"}
+        assert current_revisions(engine) == head == {"0019"}
     finally:
         engine.dispose()
         if admin is not None:

@@ -201,14 +201,15 @@ def _music(
         position=queries.position_in_line(session, call) if not connecting else 1,
         everyone_busy=bool(call.plan) and not ringing and not connecting,
         connecting=connecting, pause_seconds=min(HOLD_PAUSE_SECONDS, left),
-        overflow=_overflow_name(session, call, connecting),
+        overflow=_overflow_told(session, call, connecting),
         listen_in=chapter.listen_in,
     )
 
 
-def _overflow_name(session: Session, call: Call, connecting: bool) -> str:
-    """The name of the overflow chapter (hotline.roster.overflow) whose volunteers the
-    caller is offered to now, or, `connecting`, whose volunteer took the call; else ''."""
+def _overflow_told(session: Session, call: Call, connecting: bool) -> str:
+    """The name of the overflow chapter (hotline.roster.overflow) to tell the caller of:
+    `connecting`, the one whose volunteer took the call; else the one they are offered to
+    now, on the first hold turn there only (then recorded as told); else ''."""
     waves = plan_from_json(call.plan)
     wave = None
     if connecting:
@@ -219,6 +220,10 @@ def _overflow_name(session: Session, call: Call, connecting: bool) -> str:
         wave = waves[call.tier_index]
     if wave is None or wave.chapter is None:
         return ""
+    if not connecting:
+        if call.overflow_told == wave.chapter:
+            return ""                   # said on an earlier turn: not again every turn
+        call.overflow_told = wave.chapter
     return session.scalar(select(Chapter.name).where(Chapter.slug == wave.chapter)) or wave.chapter
 
 

@@ -198,6 +198,9 @@ class Call(Base):
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     experience: Mapped[str | None] = mapped_column(String(64), nullable=True)
     chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The overflow chapter (slug) the holding caller was last told they are offered to:
+    # told once when the plan reaches it, not on every hold turn (hotline.calls.flow).
+    overflow_told: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # True from the webhook until a worker claims the call to dispatch it (set only while
     # workers run on PostgreSQL, which are woken by NOTIFY; see hotline.logs.incoming).
     awaiting_dispatch: Mapped[bool] = mapped_column(Boolean, default=False,

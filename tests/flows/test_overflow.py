@@ -90,6 +90,23 @@ def test_overflow_when_nobody_is_on_call_in_the_chapter(make_runtime: RuntimeFac
         ("national-line", 1, ["Volunteer 0121"]), ("national-line", 2, ["Volunteer 0122"])]
 
 
+def test_a_caller_is_told_of_the_overflow_once_not_every_hold_turn(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = hotline(make_runtime, {NED: rings_out(), NIA: answers(after=18, talk_seconds=20)})
+    seed_chapter(line.runtime, {}, overflow=["national-line"], ring_timeout_seconds=30,
+                 max_wait_seconds=300)
+    national(line.runtime, {1: [NED], 2: [NIA]})
+    report = line.sim.call(CALLER, HOTLINE, caller=listens(hang_up_after=600),
+                           status_callback=status_url())
+    assert report.bridged_to == NIA
+    # Told on the turn the plan reached the national line; not on each turn after, nor
+    # again for its second wave.
+    told = [n for n, text in enumerate(report.heard) if OVERFLOW_NOTICE in text]
+    later_turns = [text for text in report.heard[told[0] + 1:] if "stay on the line" in text]
+    assert len(told) == 1 and len(later_turns) >= 2, report.heard
+
+
 def test_overflow_to_a_chapter_with_nobody_on_call_goes_on_to_voicemail(
     make_runtime: RuntimeFactory,
 ) -> None:

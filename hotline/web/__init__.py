@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from hotline.web.access import load_viewer
+from hotline.web.access import load_viewer, public
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -70,12 +70,22 @@ def register(app: Flask) -> None:
                                   me.bp, reports.bp, voicemails.bp, callbacks.bp, contacts.bp]
     for child in children:
         web.register_blueprint(child)
+    web.add_url_rule("/favicon.ico", "favicon", _favicon)
     web.register_error_handler(HTTPException, _error_page)
     web.register_error_handler(Exception, _crash_page)
     app.register_blueprint(web)
     app.add_template_filter(ZoneInfo, "zone")
     app.context_processor(lambda: {"lang": str(get_locale() or "en")})
     app.after_request(_security_headers(https))
+
+
+@public
+def _favicon() -> Response:
+    """The icon a browser asks for at /favicon.ico whatever the page says (the pages link
+    the same file): one SVG, cached like the other static files."""
+    icon = current_app.blueprints["web"].send_static_file("favicon.svg")
+    icon.mimetype = "image/svg+xml"
+    return icon
 
 
 def _protect() -> None:
@@ -90,7 +100,7 @@ def _locale() -> str | None:
 
 def _no_store(response: Response) -> Response:
     # Pages show people's names and rotas: never keep them in a shared or back-button cache.
-    if request.endpoint != "web.static":
+    if request.endpoint not in ("web.static", "web.favicon"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

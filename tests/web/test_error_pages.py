@@ -3,8 +3,10 @@ shows werkzeug's stock text, a traceback or internal detail."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
 
@@ -39,3 +41,15 @@ def test_only_short_reasons_meant_for_people_are_shown() -> None:
     assert message_for_people(InternalServerError("db at 10.0.0.5 down")) is None
     assert message_for_people(BadRequest("Traceback (most recent call last):\n  x")) is None
     assert message_for_people(BadRequest("x" * 1000)) is None
+
+
+def test_the_icon_is_served_where_browsers_look_and_where_pages_link_it(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get("/login").data.decode()
+    linked = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+    assert linked is not None
+    for url in ("/favicon.ico", linked.group(1)):
+        icon = client.get(url)
+        assert icon.status_code == 200, url
+        assert icon.mimetype == "image/svg+xml" and icon.data.startswith(b"<svg"), url
+        assert icon.headers.get("Cache-Control") != "no-store", url

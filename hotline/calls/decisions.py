@@ -172,6 +172,7 @@ class Prompt:
     leg_id: int
     speech: Speech
     purpose: str = "call"          # "call", "listen" (a trainee), or "callback" / "checkin"
+    asked: str = ""                # what the caller chose at the menus, said before "Press 1"
 
 
 @dataclass(frozen=True)

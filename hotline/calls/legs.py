@@ -42,6 +42,7 @@ from hotline.logs.models import (
     Phase,
     Screen,
 )
+from hotline.roster import matching
 from hotline.roster.models import Chapter
 from hotline.runtime import Runtime
 
@@ -103,7 +104,9 @@ def on_leg_answered(session: Session, runtime: Runtime, leg_id: int, call_sid: s
         return refusal
     if chapter is not None and chapter.accept_mode == "answer" and call.kind is CallKind.INBOUND:
         return _claim(session, runtime, leg, call, speech, chapter)
-    return Prompt(leg.id, speech, _PURPOSES[call.kind])
+    asked = (matching.asked_of(chapter.language, call.language, call.experience)
+             if chapter is not None else "")
+    return Prompt(leg.id, speech, _PURPOSES[call.kind], asked)
 
 
 def on_leg_digits(session: Session, runtime: Runtime, leg_id: int, call_sid: str,

@@ -22,6 +22,8 @@ VOICES = {"en-US": "Polly.Joanna", "en-GB": "Polly.Amy", "es-US": "Polly.Lupe",
           "es-ES": "Polly.Lucia", "es-MX": "Polly.Mia"}
 # Each language's name in itself, for the menu ("Para español, marque 2").
 NAMES = {"en": "English", "es": "español"}
+# Each language's name in English, for the volunteer's screen ("The caller speaks Spanish").
+ENGLISH_NAMES = {"en": "English", "es": "Spanish"}
 EXPERIENCE_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_MENU = 9                # keys 1 to 9
 
@@ -61,6 +63,17 @@ def match_rank(language: str | None, experience: str | None,
     if experience and experience in volunteer_experiences:
         rank += 1
     return rank
+
+
+def asked_of(chapter_language: str, language: str | None, experience: str | None) -> str:
+    """What the caller chose at the menus, for the volunteer's screen: the language when it
+    is not the chapter's own, and the shared experience by its key ('' if neither)."""
+    said = []
+    if language and primary(language) != primary(chapter_language):
+        said.append(f"The caller speaks {ENGLISH_NAMES.get(primary(language), language)}.")
+    if experience:
+        said.append(f"They asked for someone who shares: {experience.replace('-', ' ')}.")
+    return " ".join(said)
 
 
 def languages_problem(value: object) -> Refusal | None:

@@ -211,7 +211,9 @@ def leg(decision: d.LegAnswer, public_url: str) -> str:
             num_digits=1, action=urls.absolute(public_url, urls.LEG_ACCEPT, leg_id=decision.leg_id),
             method="POST", timeout=SCREEN_SECONDS,
         )
-        _say(gather, _PROMPTS[decision.purpose].format(line=speech.chapter_name), speech)
+        what, action = _PROMPTS[decision.purpose]
+        said = [what.format(line=speech.chapter_name), decision.asked, action]
+        _say(gather, " ".join(part for part in said if part), speech)
         response.redirect(urls.absolute(public_url, urls.LEG_TIMEOUT, leg_id=decision.leg_id),
                           method="POST")
     elif isinstance(decision, d.Connect):
@@ -230,13 +232,14 @@ def leg(decision: d.LegAnswer, public_url: str) -> str:
     return str(response)
 
 
+# What the call is, then (after what the caller chose at the menus) the key to press.
 _PROMPTS = {
-    "call": "{line} hotline call. Press 1 to accept.",
-    "callback": "{line}: a caller asked to be called back. Press 1, and we will call them "
-                "for you now.",
-    "checkin": "{line}: a check-in call a caller agreed to. Press 1, and we will call them "
-               "for you now.",
-    "listen": "{line}: a volunteer has taken a call. To listen in on a call, muted, press 1.",
+    "call": ("{line} hotline call.", "Press 1 to accept."),
+    "callback": ("{line}: a caller asked to be called back.",
+                 "Press 1, and we will call them for you now."),
+    "checkin": ("{line}: a check-in call a caller agreed to.",
+                "Press 1, and we will call them for you now."),
+    "listen": ("{line}: a volunteer has taken a call.", "To listen in on a call, muted, press 1."),
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, render_template, request, send_from_directory
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -83,9 +83,8 @@ def register(app: Flask) -> None:
 def _favicon() -> Response:
     """The icon a browser asks for at /favicon.ico whatever the page says (the pages link
     the same file): one SVG, cached like the other static files."""
-    icon = current_app.blueprints["web"].send_static_file("favicon.svg")
-    icon.mimetype = "image/svg+xml"
-    return icon
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg",
+                               mimetype="image/svg+xml")
 
 
 def _protect() -> None:

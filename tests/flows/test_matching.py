@@ -154,3 +154,19 @@ def test_a_spanish_caller_hears_the_menu_the_goodbye_and_the_call_back_in_spanis
                if leg.to == CALLER and leg.direction == "outbound-api"]
     assert ("Hola. Le devolvemos la llamada a alguien de este número. Si es usted, marque 1 "
             "para hablar ahora.") in back.heard
+
+
+def test_the_volunteer_hears_what_the_caller_chose_before_pressing_1(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = hotline(make_runtime, {CAT: answers(after=2)})
+    seed_chapter(line.runtime, {1: [CAT]}, **MENUS)
+    give(line.runtime, CAT, ["es", "en"], ["loss-of-child"])
+    spanish = line.sim.call(CALLER, HOTLINE, caller=presses("2", "1", hang_up_after=60),
+                            status_callback=status_url())
+    assert ("Boston Bereavement Line hotline call. The caller speaks Spanish. They asked for "
+            "someone who shares: loss of child. Press 1 to accept.") in spanish.leg(CAT).heard
+    # The chapter's own language and no experience: the screen as it always was.
+    english = line.sim.call(CALLER, HOTLINE, caller=presses("", "", hang_up_after=60),
+                            status_callback=status_url())
+    assert "Boston Bereavement Line hotline call. Press 1 to accept." in english.leg(CAT).heard

@@ -185,7 +185,8 @@ class ManualRunner:
 
 class ThreadRunner:
     """Runs jobs on a few daemon threads in this process, delayed ones when due; a job that
-    fails is tried again after each of RETRY_INTERVALS (as RQ would)."""
+    fails is tried again after each of RETRY_INTERVALS (as RQ would). The threads start
+    with the first job: a process that never runs one (most commands) has none."""
 
     def __init__(self, threads: int = 4) -> None:
         self._heap: list[tuple[datetime, int, Job, Runtime]] = []
@@ -193,16 +194,19 @@ class ThreadRunner:
         self._cond = threading.Condition()
         self._stopped = False
         self._halt = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._loop, name=f"hotline-job-{i}", daemon=True)
-            for i in range(threads)
-        ]
-        for t in self._threads:
-            t.start()
+        self._size = threads
+        self._threads: list[threading.Thread] = []
 
     def submit(self, job: Job, runtime: Runtime) -> None:
         due = datetime.now(UTC) + (job.delay or timedelta())
         with self._cond:
+            if not self._threads and not self._stopped:
+                self._threads = [
+                    threading.Thread(target=self._loop, name=f"hotline-job-{i}", daemon=True)
+                    for i in range(self._size)
+                ]
+                for t in self._threads:
+                    t.start()
             heapq.heappush(self._heap, (due, next(self._seq), job, runtime))
             self._cond.notify()
 

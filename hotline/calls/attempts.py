@@ -23,7 +23,7 @@ from hotline.callbacks.hours import is_open, next_open
 from hotline.callbacks.requests import attempt_ended, still_owed
 from hotline.calls import line, urls
 from hotline.calls.decisions import Connect, speech_of
-from hotline.calls.planning import offer_plan, plan_to_json
+from hotline.calls.planning import offer_plan, plan_to_json, traits_of
 from hotline.logs import lifecycle, records
 from hotline.logs.models import (
     AttemptResult,
@@ -33,6 +33,7 @@ from hotline.logs.models import (
     FollowUpKind,
     Phase,
 )
+from hotline.roster.matching import has_menus
 from hotline.roster.models import Chapter, Volunteer
 from hotline.roster.oncall import Wave
 from hotline.roster.rules import Tier
@@ -91,14 +92,18 @@ def _open_attempt(session: Session, request: CallbackRequest, origin: Call, chap
         waves = (Wave(Tier.PRIMARY, (volunteer,)),) if volunteer and volunteer.ringable else ()
     else:
         waves = offer_plan(session, chapter.id, now)[:1]  # who is on call now, first tier
+    matching = has_menus(chapter.language, chapter.languages, chapter.experiences)
     attempt = Call(
         call_sid="CB" + uuid.uuid4().hex,
         kind=CallKind.CHECKIN if request.kind is FollowUpKind.CHECKIN_CALL else CallKind.CALLBACK,
         chapter_id=chapter.id, to_number=origin.to_number, caller_cipher=origin.caller_cipher,
         caller_hash=origin.caller_hash, caller_hint=origin.caller_hint, started_at=now,
         phase=Phase.HOLDING, origin_call_id=origin.id, followup_id=request.id,
-        plan=plan_to_json(waves), planned_at=now, tier_index=0, tier_since=now,
-        language=origin.language,           # the caller hears the language they chose
+        plan=plan_to_json(waves, traits_of(session, waves) if matching else None),
+        planned_at=now, tier_index=0, tier_since=now,
+        # The caller hears the language they chose; the volunteers who fit what they chose
+        # are offered the attempt first (hotline.calls.line, as for their call).
+        language=origin.language, experience=origin.experience,
     )
     session.add(attempt)
     session.flush()

@@ -192,15 +192,19 @@ def _waiting(call: Call, chapter: Chapter, legs: Sequence[CallLeg]) -> Waiting:
 
 def _matching(waiting: Waiting, call: Call, chapter: Chapter, now: datetime) -> Waiting:
     """What the caller asked at the chapter's menus, for the dispatch: still choosing, or
-    who fits them best and until when they wait for a fit."""
-    if call.kind is not CallKind.INBOUND or not has_menus(
+    who fits them best and until when they wait for a fit. A call-back's attempt carries
+    its caller's choice, and waits for a fit from when it opened."""
+    if call.kind is CallKind.VOLUNTEER or not has_menus(
             chapter.language, chapter.languages, chapter.experiences):
         return waiting
-    if call.chosen_at is None:
+    since = call.chosen_at
+    if call.kind is not CallKind.INBOUND:
+        since = call.started_at
+    elif since is None:
         return replace(waiting, choosing=now - call.started_at < MENU_GRACE)
     ranks = match_ranks(call.plan, call.language, call.experience, chapter.language)
     return replace(waiting, rank=ranks,
-                   match_until=call.chosen_at + timedelta(seconds=chapter.match_wait_seconds))
+                   match_until=since + timedelta(seconds=chapter.match_wait_seconds))
 
 
 def _volunteers(session: Session, ids: set[int], now: datetime) -> dict[int, Volunteer]:

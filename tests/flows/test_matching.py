@@ -170,3 +170,30 @@ def test_the_volunteer_hears_what_the_caller_chose_before_pressing_1(
     english = line.sim.call(CALLER, HOTLINE, caller=presses("", "", hang_up_after=60),
                             status_callback=status_url())
     assert "Boston Bereavement Line hotline call. Press 1 to accept." in english.leg(CAT).heard
+
+
+def test_a_call_back_is_offered_first_to_a_volunteer_who_speaks_the_callers_language(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = hotline(make_runtime, {ANN: rings_out(), BOB: rings_out()})
+    seed_chapter(line.runtime, {1: [ANN, BOB]}, languages=["en-US", "es-US"],
+                 ring_timeout_seconds=10, max_wait_seconds=30, callback_hours="00:00-00:00")
+    give(line.runtime, ANN, ["en"], [])
+    give(line.runtime, BOB, ["es"], [])
+    asked = line.sim.call(CALLER, HOTLINE, caller=presses("2", "1"),
+                          status_callback=status_url())
+    assert line.contact(asked.sid).outcome is Outcome.CALLBACK_REQUESTED
+    began = line.board.now()
+    line.board.phone(ANN, answers(after=1, talk_seconds=60))
+    line.board.phone(BOB, answers(after=3, talk_seconds=60))
+    line.board.phone(CALLER, answers(after=4, talk_seconds=45))
+    line.sim.advance(6 * 60)
+    line.sim.run_until_idle()
+    rung = [leg for leg in line.board.legs.values()
+            if leg.created > began and leg.to in (ANN, BOB)]
+    # Bob alone, though Ann (English only) is on call and quicker to answer.
+    assert [leg.to for leg in rung] == [BOB]
+    assert any("a caller asked to be called back. The caller speaks Spanish. Press 1" in said
+               for said in rung[0].heard)
+    (attempt,) = line.contact(asked.sid).callbacks
+    assert attempt.volunteer == "Volunteer 0112"

@@ -27,7 +27,7 @@ TAG_LIMIT = 40
 def volunteer_summary(row: models.Volunteer) -> dict[str, Any]:
     """What the audit log keeps of a volunteer (the phone too: the log is coordinators' only)."""
     return {"id": row.id, "name": row.name, "phone": row.phone, "languages": row.languages,
-            "experiences": row.experiences, "active": row.active}
+            "experiences": row.experiences, "active": row.active, "trainee": row.trainee}
 
 
 def clean_tags(values: Sequence[str], what: str) -> list[str]:
@@ -152,6 +152,7 @@ def update_volunteer(
     languages: Sequence[str] | None = None,
     experiences: Sequence[str] | None = None,
     active: bool | None = None,
+    trainee: bool | None = None,
 ) -> models.Volunteer:
     """Change what is given; a new name or (de)activation freezes their chapters' past first.
 
@@ -178,6 +179,8 @@ def update_volunteer(
         volunteer.experiences = clean_tags(experiences, "experience")
     if active is not None:
         volunteer.active = active
+    if trainee is not None:
+        volunteer.trainee = trainee
     session.flush()
     return volunteer
 

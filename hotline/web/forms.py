@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from hotline.roster.matching import SPOKEN
 from hotline.roster.rules import Weekday
 
 DAY_CHOICES = [(day.value, label) for day, label in zip(Weekday, (
@@ -155,6 +156,8 @@ class VolunteerEditForm(FlaskForm):
                             validators=[Length(max=400)])
     experiences = StringField(_l("Lived experiences (comma-separated)"),
                               validators=[Length(max=800)])
+    trainee = BooleanField(_l("In training: on lines with listen-in, listens in on calls "
+                              "muted and takes no caller, message or call-back alone"))
     submit = SubmitField(_l("Save"))
 
 
@@ -203,6 +206,19 @@ class SettingsForm(FlaskForm):
     callback_greeting = TextAreaField(
         _l("What a caller hears when we call back (empty: a neutral greeting naming no one)"),
         validators=[Length(max=500)])
+    languages = CheckboxesField(
+        _l("Languages callers can choose at the start of a call (the line's language comes "
+           "first; with one, there is no language menu)"),
+        choices=[(tag, tag) for tag in SPOKEN], validate_choice=False)
+    experiences = TextAreaField(
+        _l("Shared experiences callers can choose, one per line: a short key, a colon, then "
+           "what callers hear (like loss-of-child: If you have lost a child)"),
+        validators=[Length(max=3000)])
+    match_wait_seconds = IntegerField(
+        _l("Longest a caller waits for a volunteer who fits what they chose (seconds)"),
+        validators=[Optional()])
+    listen_in = BooleanField(_l("Trainees on call listen in, muted, on calls a volunteer "
+                                "takes (callers are told)"))
     submit = SubmitField(_l("Save settings"))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline.roster import models
 from hotline.roster.localtime import as_utc
+from hotline.roster.overflow import overflow_chain
 from hotline.roster.people import (
     add_volunteer,
     chapter_settings,
@@ -79,7 +80,8 @@ def volunteer(chapter: models.Chapter, volunteer_id: int) -> ResponseReturnValue
     if refusal is not None:
         return refusal
     form = VolunteerEditForm(data={"name": row.name, "languages": ", ".join(row.languages),
-                                   "experiences": ", ".join(row.experiences)}
+                                   "experiences": ", ".join(row.experiences),
+                                   "trainee": row.trainee}
                              if request.method == "GET" else None)
     if form.validate_on_submit():
         def change(db: Session, now: datetime) -> Done:
@@ -87,7 +89,8 @@ def volunteer(chapter: models.Chapter, volunteer_id: int) -> ResponseReturnValue
             before = volunteer_summary(target)
             update_volunteer(db, target, now=now, coordinated=coordinated,
                              name=form.name.data, languages=split_tags(form.languages.data),
-                             experiences=split_tags(form.experiences.data))
+                             experiences=split_tags(form.experiences.data),
+                             trainee=bool(form.trainee.data))
             return Done(target.name, before, volunteer_summary(target))
 
         error = apply("volunteer.change", chapter.id, change)
@@ -124,6 +127,30 @@ def activity(chapter: models.Chapter, volunteer_id: int, what: str) -> ResponseR
 
 # Settings that are lists of whole numbers, typed as "5, 30, 120".
 LIST_SETTINGS = ("callback_delays_minutes", "reminder_hours")
+
+
+def _experiences_text(value: object) -> str:
+    """The chapter's experiences as the page shows them: one "key: prompt" per line."""
+    items = value if isinstance(value, list) else []
+    return "\n".join(f"{item.get('key', '')}: {item.get('prompt', '')}"
+                     for item in items if isinstance(item, dict))
+
+
+def _experiences_read(form: SettingsForm) -> list[dict[str, str]] | None:
+    """The experiences typed, one "key: prompt" per line (None, with the reason beside the
+    field, if a line has no colon); the rota file's check then judges keys and prompts."""
+    found = []
+    for number, line in enumerate((form.experiences.data or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, colon, prompt = line.partition(":")
+        if not colon:
+            form.experiences.errors = [*form.experiences.errors, _(
+                "Line %(number)s: write a key, a colon, then what callers hear, like "
+                "loss-of-child: If you have lost a child.", number=number)]
+            return None
+        found.append({"key": key.strip(), "prompt": prompt.strip()})
+    return found
 
 
 def _whole_numbers(text: str) -> list[int] | None:
@@ -166,8 +193,10 @@ def gaps(chapter: models.Chapter) -> ResponseReturnValue:
 def settings(chapter: models.Chapter) -> ResponseReturnValue:
     shown = {name: ", ".join(map(str, value)) if name in LIST_SETTINGS and isinstance(
         value, list) else value for name, value in chapter_settings(chapter).items()}
+    shown["experiences"] = _experiences_text(shown.get("experiences"))
     form = SettingsForm(data=shown if request.method == "GET" else None)
-    if form.validate_on_submit() and _lists_read(form):
+    if (form.validate_on_submit() and _lists_read(form)
+            and (experiences := _experiences_read(form)) is not None):
         # Only the settings this page shows; any other the chapter has stays as it is.
         values: dict[str, SettingValue] = {
             name: form[name].data if form[name].data is not None else ""
@@ -176,6 +205,10 @@ def settings(chapter: models.Chapter) -> ResponseReturnValue:
         values["callback_hours"] = str(values["callback_hours"]).strip()
         for name in LIST_SETTINGS:
             values[name] = _whole_numbers(form[name].data or "") or []
+        values["experiences"] = experiences
+        values["listen_in"] = bool(form.listen_in.data)
+        if form.match_wait_seconds.data is None:        # left empty: as it was
+            values["match_wait_seconds"] = chapter.match_wait_seconds
         # The rota file's own checks, each reason shown beside its field.
         columns = {s.key: s.column for s in SETTINGS}
         problems = setting_problems(values)
@@ -192,4 +225,7 @@ def settings(chapter: models.Chapter) -> ResponseReturnValue:
             if not refused(form.emergency_line, error):
                 flash(_("Settings saved. New calls use them at once."))
                 return redirect(url_for("web.people.settings", slug=chapter.slug))
-    return render_template("people/settings.html", chapter=chapter, form=form)
+    with runtime().sessions() as db:
+        overflow = [row.name for row in overflow_chain(db, chapter)]
+    return render_template("people/settings.html", chapter=chapter, form=form,
+                           overflow=overflow)

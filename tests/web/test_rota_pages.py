@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -247,3 +248,64 @@ def test_an_unexpected_failure_is_a_page_without_a_traceback(
     assert response.status_code == 500
     page = response.data.decode()
     assert "Something went wrong" in page and "Traceback" not in page and "+1617" not in page
+
+
+SETTINGS = {"greeting": "Hello", "hold_message": "Hold on", "hours_text": "Evenings",
+            "emergency_line": "+18002738255", "ring_strategy": "all",
+            "ring_timeout_seconds": 20, "max_wait_seconds": 90, "wave_timeout_seconds": 30,
+            "accept_mode": "press1", "language": "en-US", "max_holding": 100,
+            "max_calls_per_caller": 2, "alert_unclaimed_minutes": 30,
+            "callback_delays_minutes": "5, 30, 120", "callback_hours": "09:00-20:00",
+            "reminder_hours": "24", "callback_greeting": ""}
+
+
+def test_menus_matching_and_listen_in_are_set_on_the_settings_page(
+    login: Callable[[str], FlaskClient], seeded: Runtime
+) -> None:
+    client = login("boston")
+    url = "/chapters/boston-grief/settings"
+    shown = client.get(url).data.decode()
+    assert "Chicago Recovery Fellowship Line" in shown      # the sample's overflow, shown
+    assert "No such" not in shown
+    assert "Line 2: write a key, a colon" in form_post(client, url, {
+        **SETTINGS, "experiences": "loss-of-child: If you have lost a child\nno colon here"})
+    assert "experiences must list up to 9 tables" in form_post(client, url, {
+        **SETTINGS, "experiences": "Loss Of Child: If you have lost a child"})
+    assert "languages must list up to" in form_post(client, url, {
+        **SETTINGS, "languages": ["en-US", "fr-FR"]})
+    assert "match_wait must be" in form_post(client, url, {**SETTINGS, "match_wait_seconds": 1})
+    assert form_post(client, url, {
+        **SETTINGS, "languages": ["en-US", "es-US"], "match_wait_seconds": 45,
+        "experiences": "loss-of-child: If you have lost a child\n\n"
+                       "suicide-loss: If you lost someone to suicide", "listen_in": "y"}) == ""
+    with seeded.sessions() as db:
+        chapter = chapter_by_slug(db, "boston-grief")
+        assert chapter.languages == ["en-US", "es-US"] and chapter.match_wait_seconds == 45
+        assert chapter.experiences == [
+            {"key": "loss-of-child", "prompt": "If you have lost a child"},
+            {"key": "suicide-loss", "prompt": "If you lost someone to suicide"}]
+        assert chapter.listen_in is True
+    again = client.get(url).data.decode()     # shown as typed, to be changed again
+    assert "loss-of-child: If you have lost a child\nsuicide-loss:" in again
+    # An empty match wait keeps it; unticking listen-in turns it off.
+    assert form_post(client, url, {**SETTINGS, "languages": ["en-US"]}) == ""
+    with seeded.sessions() as db:
+        chapter = chapter_by_slug(db, "boston-grief")
+        assert (chapter.match_wait_seconds, chapter.listen_in) == (45, False)
+        assert (chapter.languages, chapter.experiences) == (["en-US"], [])
+
+
+def test_a_coordinator_marks_a_volunteer_as_a_trainee(
+    login: Callable[[str], FlaskClient], seeded: Runtime
+) -> None:
+    client = login("boston")
+    ann = volunteer_id(seeded, "+16175550111")
+    url = f"/chapters/boston-grief/volunteers/{ann}"
+    assert form_post(client, url, {"name": "Ann Example", "languages": "en",
+                                   "experiences": "", "trainee": "y"}) == ""
+    with seeded.sessions() as db:
+        assert volunteer_by_phone(db, "+16175550111").trainee is True
+        (entry,) = entries_for(db, [chapter_by_slug(db, "boston-grief").id], limit=1)
+    assert (entry.before["trainee"], entry.after["trainee"]) == (False, True)
+    box = re.search(r'<input[^>]*name="trainee"[^>]*>', client.get(url).data.decode())
+    assert box is not None and "checked" in box.group(0)

@@ -55,6 +55,10 @@ def add_override(
         )
     except ValueError as exc:
         raise RotaChangeError(str(exc)) from None
+    if end <= now:
+        raise RotaChangeError(
+            N_("it ends %(end)s, which has passed: an override changes who is on call from now "
+               "on (the past stays as it was), so give an end after now"), end=_utc(end))
     clash = session.scalars(
         select(models.Override).where(
             models.Override.chapter_id == chapter.id,

@@ -71,3 +71,20 @@ def test_an_approved_swaps_override_is_not_changed_behind_the_swap(
         with pytest.raises(RotaChangeError, match="approved swap: withdraw it"):
             change_override(db, boston, approved.override_id, ann, NOW + HOUR, NOW + 3 * HOUR,
                             now=NOW, replacement=ben)
+
+
+def test_an_override_wholly_in_the_past_is_refused_and_one_that_ends_later_is_not(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = setup(make_runtime)
+    with runtime.transaction() as db:
+        boston = chapter_by_slug(db, "boston-grief")
+        ann = volunteer_by_phone(db, "+16175550111")
+        for end in (NOW - HOUR, NOW):
+            with pytest.raises(RotaChangeError, match="which has passed"):
+                add_override(db, boston, OverrideKind.ADD, ann, NOW - 2 * HOUR, end, now=NOW,
+                             tier=Tier.PRIMARY)
+        assert db.query(models.Override).count() == 0
+        row = add_override(db, boston, OverrideKind.ADD, ann, NOW - HOUR, NOW + HOUR, now=NOW,
+                           tier=Tier.PRIMARY)
+        assert row.end == NOW + HOUR

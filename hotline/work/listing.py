@@ -25,6 +25,8 @@ from hotline.work import schedule
 from hotline.work.models import ScheduledTask, TaskStatus
 
 LIMIT = 200      # per place and state: a listing for people, not an export
+# RQ jobs that carry a database row out (hotline.jobs.RUN_TASK, SEND_TEXT): the row's kind.
+CARRIES = {"workers.tasks.run_task": "task", "workers.texts.send_text": "text"}
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,11 @@ def _rq_item(job: Any, state: str, registry: Any) -> WorkItem:
     error = _rq_error(job) if state == "failed" else ""
     when = due.replace(tzinfo=UTC) if due is not None and due.tzinfo is None else due
     args = ", ".join(str(a) for a in job.args)         # row ids only (hotline.jobs)
-    return WorkItem(f"rq-{job.id}", f"{job.func_name}({args})", state, when, tries, error)
+    what = f"{job.func_name}({args})"
+    if (carried := CARRIES.get(job.func_name)) and job.args:
+        # The job that runs a database row: one piece of work, listed under both ids.
+        what += f", runs {carried}-{job.args[0]}"
+    return WorkItem(f"rq-{job.id}", what, state, when, tries, error)
 
 
 def _rq_error(job: Any) -> str:

@@ -195,6 +195,7 @@ def test_rq_failed_jobs_are_listed_and_requeued(
     try:
         failing = queues[1].enqueue("tests.workers.test_jobs_cli.always_fails", 5)
         later = queues[1].enqueue_in(timedelta(hours=1), "tests.workers.test_jobs_cli.flaky", 6)
+        carrier = queues[1].enqueue_in(timedelta(hours=1), jobs.RUN_TASK, 12)
         engine = make_engine(clean_database_url)
         worker = worker_class(queues, connection=redis)
         worker.runtime = build_runtime(make_settings(clean_database_url),
@@ -209,6 +210,9 @@ def test_rq_failed_jobs_are_listed_and_requeued(
         states = {item["id"]: (item["state"], item["error"]) for item in out["jobs"]}
         assert states[f"rq-{failing.id}"] == ("failed", "RuntimeError: refused for ***0199")
         assert states[f"rq-{later.id}"][0] == "scheduled"
+        what = {item["id"]: item["what"] for item in out["jobs"]}
+        assert what[f"rq-{carrier.id}"] == f"{jobs.RUN_TASK}(12), runs task-12"
+        assert "runs" not in what[f"rq-{later.id}"]
         assert CALLER not in listed.stdout
         retried = run(["jobs", "retry", f"rq-{failing.id}"], tmp_path, **env)
         assert retried.returncode == 0, retried.stderr

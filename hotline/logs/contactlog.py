@@ -46,9 +46,10 @@ REPEAT_WINDOW = timedelta(days=7)
 @dataclass(frozen=True)
 class LogFilter:
     """Which calls to list. `chapters`: the chapters in scope (each with its time zone, for
-    the dates, which are the chapter's own calendar days); `since`/`until` inclusive."""
+    the dates, which are the chapter's own calendar days; None for calls to a number no
+    chapter owns, an admin's to see); `since`/`until` inclusive."""
 
-    chapters: Sequence[tuple[int, str]]
+    chapters: Sequence[tuple[int | None, str]]
     since: date | None = None
     until: date | None = None
     outcome: Outcome | None = None
@@ -61,7 +62,7 @@ class LogRow:
     the 7 days up to it (2: their second), None for a first call or a withheld number."""
 
     call_id: int
-    chapter_id: int
+    chapter_id: int | None            # None: a number no chapter owns
     started_at: datetime
     outcome: Outcome | None
     answered_by: str | None
@@ -84,7 +85,8 @@ def _scope(wanted: LogFilter) -> ColumnElement[bool]:
     """The chapters and dates, one index range per chapter (each chapter's own midnight)."""
     parts = []
     for chapter_id, zone in wanted.chapters:
-        part = [Call.chapter_id == chapter_id]
+        part = [Call.chapter_id == chapter_id if chapter_id is not None
+                else Call.chapter_id.is_(None)]
         if wanted.since is not None:
             part.append(Call.started_at >= _day_bounds(wanted.since, zone))
         if wanted.until is not None:

@@ -36,6 +36,9 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+UNOWNED = "none"          # the line filter's value for calls to numbers no chapter owns
+
+
 @bp.get("")
 @staff_page
 def log() -> ResponseReturnValue:
@@ -43,8 +46,13 @@ def log() -> ResponseReturnValue:
     form = LogFilterForm(formdata=request.args or None)
     with runtime().sessions() as db:
         chapters = chapters_run_by(db, who)
+        # An admin also sees calls to a number no chapter owns (a number wired to the app
+        # but to no line: those callers heard "not in service").
+        unowned = who.role is Role.ADMIN
         form.chapter.choices = [("", _("All my lines")), *((str(c.id), c.name)
                                                            for c in chapters)]
+        if unowned:
+            form.chapter.choices.append((UNOWNED, _("Numbers no line owns")))
         form.volunteer.choices = [("", _("Anyone")), *(
             (str(i), name) for i, name in volunteers_of(db, [c.id for c in chapters]))]
         if request.args and not form.validate():
@@ -53,9 +61,13 @@ def log() -> ResponseReturnValue:
             before = int(request.args["before"]) if request.args.get("before") else None
         except ValueError:
             abort(400, _("That page of the log does not exist; start again from the top."))
-        scope = [c for c in chapters if not form.chapter.data or str(c.id) == form.chapter.data]
+        scope: list[tuple[int | None, str]] = [
+            (c.id, c.timezone) for c in chapters
+            if not form.chapter.data or str(c.id) == form.chapter.data]
+        if unowned and form.chapter.data in ("", UNOWNED):
+            scope.append((None, "UTC"))
         wanted = LogFilter(
-            chapters=[(c.id, c.timezone) for c in scope], since=form.since.data,
+            chapters=scope, since=form.since.data,
             until=form.until.data,
             outcome=Outcome(form.outcome.data) if form.outcome.data else None,
             volunteer_id=int(form.volunteer.data) if form.volunteer.data else None)

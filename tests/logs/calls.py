@@ -18,7 +18,7 @@ HOTLINE = "+16175550100"
 _SIDS = itertools.count(10**20)
 
 
-def add_call(db: Session, privacy: Privacy, *, chapter_id: int, started_at: datetime,
+def add_call(db: Session, privacy: Privacy, *, chapter_id: int | None, started_at: datetime,
              caller: str | None = "+16175550199", outcome: Outcome = Outcome.ANSWERED,
              legs: Sequence[tuple[Volunteer, LegOutcome]] = (), talk_seconds: int | None = None,
              hold_seconds: int = 20) -> int:

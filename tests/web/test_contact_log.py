@@ -150,3 +150,24 @@ def test_a_calls_message_plays_from_its_timeline_through_the_app(
     inbox = client.get("/voicemails?show=all").data.decode()
     assert f'id="message-{voicemail_id}"' in inbox
     assert "api.twilio.com" not in page and sid not in page
+
+
+def test_an_admin_sees_calls_to_a_number_no_line_owns(login: Login, seeded: Runtime) -> None:
+    made = calls(seeded)
+    with seeded.transaction() as db:
+        stray = add_call(db, seeded.privacy, chapter_id=None, caller="+16175550166",
+                         started_at=LATE_MONDAY + timedelta(hours=1),
+                         outcome=Outcome.UNKNOWN_NUMBER)
+    admin = login("admin")
+    everything = admin.get("/contacts").data.decode()
+    assert rows(everything)[0] == stray and len(rows(everything)) == 5
+    assert "No line owns this number (UTC)" in everything and "6175550166" not in everything
+    only = admin.get("/contacts", query_string={"chapter": "none"}).data.decode()
+    assert rows(only) == [stray]
+    assert admin.get(f"/contacts/{stray}").status_code == 200
+    # A coordinator neither has the choice nor sees the call, nor opens it.
+    boston = login("boston")
+    assert rows(boston.get("/contacts").data.decode()) == [
+        made["late"], made["second"], made["first"]]
+    assert boston.get("/contacts", query_string={"chapter": "none"}).status_code == 400
+    assert boston.get(f"/contacts/{stray}").status_code == 403

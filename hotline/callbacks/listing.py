@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.requests import end
@@ -68,17 +68,28 @@ def state_of(request: CallbackRequest) -> State:
 
 
 def list_callbacks(session: Session, *, chapter_slug: str | None = None,
-                   states: frozenset[State] = frozenset(State)) -> list[CallbackLine]:
-    """Follow-ups owed to callers, oldest request first."""
+                   states: frozenset[State] = frozenset(State),
+                   done_limit: int | None = None) -> list[CallbackLine]:
+    """Follow-ups owed to callers, oldest request first; with `done_limit`, only that many
+    of the ended ones, the most recently ended (the open ones are always all there)."""
     query = (select(CallbackRequest, Call.caller_hint, Chapter.slug, Volunteer.name)
              .join(Call, Call.id == CallbackRequest.call_id)
              .join(Chapter, Chapter.id == Call.chapter_id)
-             .outerjoin(Volunteer, Volunteer.id == CallbackRequest.claimed_volunteer_id)
-             .order_by(CallbackRequest.requested_at, CallbackRequest.id))
+             .outerjoin(Volunteer, Volunteer.id == CallbackRequest.claimed_volunteer_id))
     if chapter_slug is not None:
         query = query.where(Chapter.slug == chapter_slug)
+    if State.DONE not in states:
+        query = query.where(CallbackRequest.status == FollowUpStatus.OPEN)
+    found = list(session.execute(query.where(CallbackRequest.status == FollowUpStatus.OPEN)
+                                 if done_limit is not None else query))
+    if done_limit is not None and State.DONE in states:
+        ended = func.coalesce(CallbackRequest.ended_at, CallbackRequest.requested_at)
+        found += session.execute(query.where(CallbackRequest.status != FollowUpStatus.OPEN)
+                                 .order_by(ended.desc(), CallbackRequest.id.desc())
+                                 .limit(done_limit))
+    found.sort(key=lambda row: (row[0].requested_at, row[0].id))
     lines = []
-    for request, hint, slug, taker in session.execute(query):
+    for request, hint, slug, taker in found:
         state = state_of(request)
         if state not in states:
             continue

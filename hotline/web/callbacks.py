@@ -34,7 +34,7 @@ DONE_SHOWN = 50        # the most recent ended follow-ups on the page
 @coordinator_page
 def queue(chapter: models.Chapter) -> ResponseReturnValue:
     with runtime().sessions() as db:
-        lines = list_callbacks(db, chapter_slug=chapter.slug)
+        lines = list_callbacks(db, chapter_slug=chapter.slug, done_limit=DONE_SHOWN)
         attempts = attempts_of(db, [line.id for line in lines])
         team = [v for v in volunteers_of(db, chapter.id) if v.active]
     sections = {state: [line for line in lines if line.state is state] for state in State}

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -128,3 +129,19 @@ def test_only_the_chapters_coordinators_and_admins_see_or_change_its_queue(
     request = request_of(seeded, reference)
     assert request.status is FollowUpStatus.OPEN and request.claimed_volunteer_id is None
     assert audit(seeded, "callback.cancel") == audit(seeded, "callback.assign") == []
+
+
+def test_the_queue_shows_every_open_call_back_and_the_latest_ended_ones(
+    seeded: Runtime, login: Callable[[str], FlaskClient], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("hotline.web.callbacks.DONE_SHOWN", 2)
+    refs = [owe_callback(seeded, f"+1617555091{n}") for n in range(5)]
+    with seeded.transaction() as db:
+        for n, ref in enumerate(refs[:3]):              # ended at +1 h, +2 h, +3 h
+            row = db.scalars(select(CallbackRequest)
+                             .where(CallbackRequest.reference == ref)).one()
+            row.status, row.ended_at = FollowUpStatus.DONE, IMPORTED + timedelta(hours=n + 1)
+    page = login("boston").get(QUEUE).get_data(as_text=True)
+    shown = re.findall(r'id="callback-(\w+)"', page)
+    # The two open ones, and of the three ended, the two that ended last, newest first.
+    assert sorted(shown[:2]) == sorted(refs[3:]) and shown[2:] == [refs[2], refs[1]]

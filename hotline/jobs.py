@@ -169,6 +169,12 @@ class ManualRunner:
     def next_due(self) -> datetime | None:
         return self._heap[0][0] if self._heap else None
 
+    def lose_all(self) -> None:
+        """Forget every job waiting, as a process that stops loses what it held in memory
+        (a simulation of an outage: the database's rows and the sweep must carry on)."""
+        self._heap.clear()
+        self._keys.clear()
+
     def run_due(self, now: datetime | None = None) -> int:
         """Run every job due by `now` (jobs they enqueue too); returns how many ran."""
         now = now or self.clock()

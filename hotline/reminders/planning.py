@@ -3,25 +3,28 @@ hour slot and its next gap digest, written by key (once, whoever asks) from the 
 
 The sweep reads what is missing inside its own one transaction (`missing`); only when
 something is (once an hour per chapter, and once a day for the digest) does it open a
-second one to schedule it (`plan_ahead`).
+second one to schedule it (`plan_ahead`). Slots missed while nothing ran (the app down, a
+worker-less hour) are planned then too, up to CATCH_UP back and none before the chapter
+existed: a reminder of a shift not yet started goes late rather than never.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from hotline.reminders.digests import digest_key, next_digest
-from hotline.reminders.shifts import plan_key, slot_of
+from hotline.reminders.shifts import SLOT, plan_key, slot_of
 from hotline.roster.models import Chapter
 from hotline.work import kinds
 from hotline.work.models import ScheduledTask
 from hotline.work.schedule import schedule
 
 Wanted = dict[str, tuple[str, int, datetime]]      # key -> (kind, chapter id, due)
+CATCH_UP = timedelta(hours=12)      # how far back a missed planning slot is still planned
 
 
 def wanted(chapters: list[tuple[int, str]], now: datetime) -> Wanted:
@@ -46,9 +49,25 @@ def missing(conn: Connection, now: datetime) -> bool:
     return bool(set(keys) - there)
 
 
+def missed(chapters: list[tuple[int, datetime]], now: datetime) -> Wanted:
+    """The planning slots of the CATCH_UP before the current one, for (id, created at)
+    chapters, from the first after each chapter was created."""
+    found: Wanted = {}
+    current = slot_of(now)
+    for chapter_id, created in chapters:
+        slot = current - SLOT
+        while slot >= current - CATCH_UP and slot >= slot_of(created):
+            found[plan_key(chapter_id, slot)] = (kinds.PLAN_REMINDERS, chapter_id, slot)
+            slot -= SLOT
+    return found
+
+
 def plan_ahead(session: Session, now: datetime) -> int:
-    """Schedule whatever of them is not yet; how many."""
-    keys = wanted([(c.id, c.timezone) for c in session.scalars(select(Chapter))], now)
+    """Schedule whatever of them is not yet, and the planning slots missed before now;
+    how many."""
+    rows = list(session.scalars(select(Chapter)))
+    keys = wanted([(c.id, c.timezone) for c in rows], now)
+    keys.update(missed([(c.id, c.created_at) for c in rows], now))
     there = set(session.scalars(select(ScheduledTask.key).where(
         ScheduledTask.key.in_(sorted(keys)))))
     for key in sorted(set(keys) - there):

@@ -19,10 +19,11 @@ from hotline.alerts.alerts import coordinators
 from hotline.db import add_once
 from hotline.reminders.common import line_number, stamp, stretches, when
 from hotline.roster.models import Chapter, ShiftReminder, Volunteer
+from hotline.texts.models import OutboundText
 from hotline.texts.outbox import queue_text
 from hotline.work import kinds
 from hotline.work.models import ScheduledTask
-from hotline.work.schedule import schedule
+from hotline.work.schedule import reschedule, schedule
 
 if TYPE_CHECKING:
     from hotline.runtime import Runtime
@@ -61,7 +62,9 @@ def plan_reminders(session: Session, runtime: Runtime, task: ScheduledTask) -> N
         start = slot + timedelta(hours=hours)
         horizon = start + SLOT + _LONGEST
         for item in stretches(session, chapter.id, start - _EDGE, horizon):
-            if start <= item.start < start + SLOT:
+            # A slot planned late (missed while down): a shift already started is not
+            # reminded of (its volunteer is on call, or the coordinators know better).
+            if start <= item.start < start + SLOT and item.start > now:
                 _remind(session, chapter, number, item.volunteer_id, item.start,
                         item.end if item.end < horizon else None, int(item.tier), hours, now)
 
@@ -82,7 +85,9 @@ def _remind(session: Session, chapter: Chapter, number: str, volunteer_id: int,
                from_number=number, body=body, now=now, volunteer_id=volunteer_id,
                chapter_id=chapter.id, not_before=max(goes, now))
     last = starts - timedelta(hours=min(chapter.reminder_hours))
-    check = max(starts - UNCONFIRMED_WITHIN, last + AFTER_LAST_REMINDER)
+    # A reminder sent late (its slot missed) still gives the volunteer time to answer.
+    check = max(starts - UNCONFIRMED_WITHIN, last + AFTER_LAST_REMINDER,
+                now + AFTER_LAST_REMINDER)
     if check < starts:
         schedule(session, kinds.SHIFT_UNCONFIRMED, reminder.id, max(check, now),
                  key=f"unconfirmed-{reminder.id}", now=now)
@@ -104,6 +109,15 @@ def shift_unconfirmed(session: Session, runtime: Runtime, task: ScheduledTask) -
                for item in stretches(session, chapter.id, at, at + _EDGE)):
         return
     now = runtime.clock()
+    if chapter.reminder_hours:
+        # The last reminder went late (its slot was missed while nothing ran) or has not
+        # gone yet: the volunteer gets their half hour to answer it first.
+        last = session.scalar(select(OutboundText.not_before).where(
+            OutboundText.key == f"reminder-{reminder.id}-{min(chapter.reminder_hours)}h"))
+        answer_by = (last or now) + AFTER_LAST_REMINDER
+        if now < answer_by < at:
+            reschedule(session, task, answer_by, now)
+            return
     reminder.escalated_at = now
     body = (f"{chapter.name}: {volunteer.name} has not confirmed their shift starting "
             f"{when(at, chapter)}. You may want to check they can do it.")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from hotline.jobs import ManualRunner
 from hotline.reminders.planning import missing, plan_ahead
 from hotline.reminders.shifts import plan_key, plan_reminders
-from hotline.roster.models import ShiftReminder
+from hotline.roster.models import Chapter, ShiftReminder
 from hotline.standin.calls import Message
 from hotline.work import kinds, sweeps
 from hotline.work.models import ScheduledTask, TaskStatus
@@ -166,3 +167,39 @@ def test_a_sweep_with_everything_planned_writes_nothing(make_runtime: RuntimeFac
     assert not line.runtime.atomic.run(lambda conn: missing(conn, line.runtime.clock()))
     line.sim.advance(3600)
     assert line.runtime.atomic.run(lambda conn: missing(conn, line.runtime.clock()))
+
+
+def test_reminders_missed_while_nothing_ran_go_late_for_shifts_not_started(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = dans_week(make_runtime, reminder_hours=[24, 2])
+    with line.runtime.transaction() as session:
+        session.execute(update(Chapter).values(created_at=line.board.now() - timedelta(days=1)))
+    run_until(line, TUESDAY_6PM - timedelta(hours=12))       # the 24-hour reminder went
+    assert [local(m) for m in messages_to(line, DAN)] == [TUESDAY_6PM - timedelta(hours=24)]
+    # Nothing runs from 06:00 to 17:00 (the 2-hour reminder was due at 16:00, and the check
+    # on it at 16:30 is only overdue): no sweep, and the jobs in memory are lost.
+    assert isinstance(line.runtime.jobs, ManualRunner)
+    line.runtime.jobs.lose_all()
+    line.board.clock.advance(11 * 3600)
+    run_until(line, TUESDAY_6PM + timedelta(hours=1))
+    late = TUESDAY_6PM - timedelta(hours=1)
+    assert [local(m) for m in messages_to(line, DAN)] == [
+        TUESDAY_6PM - timedelta(hours=24), late]
+    # The coordinators hear of it only after Dan had half an hour to answer.
+    (told,) = said(line, CORA, "has not confirmed")
+    assert local(told) == late + timedelta(minutes=30)
+
+
+def test_a_missed_slot_does_not_remind_of_a_shift_already_started(
+    make_runtime: RuntimeFactory,
+) -> None:
+    line = dans_week(make_runtime, reminder_hours=[2])
+    with line.runtime.transaction() as session:
+        session.execute(update(Chapter).values(created_at=line.board.now() - timedelta(days=1)))
+    run_until(line, TUESDAY_6PM - timedelta(hours=12))
+    assert isinstance(line.runtime.jobs, ManualRunner)
+    line.runtime.jobs.lose_all()
+    line.board.clock.advance(13 * 3600)                       # down until 19:00
+    run_until(line, TUESDAY_6PM + timedelta(hours=2))
+    assert messages_to(line, DAN) == []

@@ -23,6 +23,7 @@ from hotline.logs.models import Call, CallbackRequest, CallKind, FollowUpKind, V
 from hotline.refusals import N_, Refusal
 from hotline.roster.models import Chapter, Volunteer
 from hotline.roster.people import volunteers_of
+from hotline.roster.trainees import mentored
 
 REPEAT_WINDOW = timedelta(days=7)
 LIST_LIMIT = 200              # the newest messages a page shows
@@ -138,11 +139,20 @@ def mark_handled(voicemail: Voicemail, user_id: int, now: datetime) -> None:
     voicemail.handled_at, voicemail.handled_by_user_id = now, user_id
 
 
+def takers_of(session: Session, chapter_id: int) -> list[Volunteer]:
+    """The chapter's volunteers a message or call-back can be given to: the active ones,
+    but not its trainees when it listens in (they take nothing alone there)."""
+    chapter = session.get(Chapter, chapter_id)
+    return [v for v in volunteers_of(session, chapter_id)
+            if v.active and not (chapter is not None and mentored(chapter, v))]
+
+
 def member_of(session: Session, chapter_id: int, volunteer_id: int) -> Volunteer:
-    """An active volunteer of the chapter, or the refusal."""
-    found = next((v for v in volunteers_of(session, chapter_id) if v.id == volunteer_id), None)
-    if found is None or not found.active:
-        raise FollowUpError(N_("Choose an active volunteer of this chapter."))
+    """An active volunteer of the chapter who may take it alone, or the refusal."""
+    found = next((v for v in takers_of(session, chapter_id) if v.id == volunteer_id), None)
+    if found is None:
+        raise FollowUpError(N_("Choose an active volunteer of this chapter (one in training "
+                               "on a line with listen-in takes nothing alone)."))
     return found
 
 

@@ -38,6 +38,7 @@ from hotline.roster.models import Chapter, Volunteer
 from hotline.roster.oncall import Wave
 from hotline.roster.rules import Tier
 from hotline.roster.store import load_rota
+from hotline.roster.trainees import mentored
 from hotline.runtime import Runtime
 from hotline.telephony import OutboundCall, TelephonyError
 from hotline.texts.checkins import send_checkin_text
@@ -86,9 +87,10 @@ def _open_attempt(session: Session, request: CallbackRequest, origin: Call, chap
                   now: datetime) -> Call:
     """The attempt's call record, holding in the chapter with its plan."""
     waves: tuple[Wave, ...]
-    if request.claimed_volunteer_id is not None:       # taken by TAKE: ring them alone
-        volunteer = load_rota(session, chapter.id, now).volunteer_index.get(
-            request.claimed_volunteer_id)
+    holder = (session.get(Volunteer, request.claimed_volunteer_id)
+              if request.claimed_volunteer_id is not None else None)
+    if holder is not None and not mentored(chapter, holder):   # taken: ring them alone
+        volunteer = load_rota(session, chapter.id, now).volunteer_index.get(holder.id)
         waves = (Wave(Tier.PRIMARY, (volunteer,)),) if volunteer and volunteer.ringable else ()
     else:
         waves = offer_plan(session, chapter.id, now)[:1]  # who is on call now, first tier

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotline.callbacks.requests import request_followup
 from hotline.calls import attempts, line
@@ -161,6 +161,15 @@ def _as_caller(session: Session, runtime: Runtime, call: Call, chapter: Chapter
     return Holding(call.id, call.call_sid)
 
 
+def _held_by_listeners(holder: InstrumentedAttribute[int | None], chapter: Chapter
+                       ) -> ColumnElement[bool]:
+    """Held by a trainee who only listens in at this chapter (given to them before they
+    were marked): anyone's to take here."""
+    if not chapter.listen_in:
+        return false()
+    return holder.in_(select(Volunteer.id).where(Volunteer.trainee.is_(True)))
+
+
 def _messages(session: Session, chapter: Chapter, volunteer: Volunteer) -> list[Voicemail]:
     """The chapter's messages nobody has heard, oldest first (not those another took);
     none for a trainee who only listens in there."""
@@ -173,7 +182,8 @@ def _messages(session: Session, chapter: Chapter, volunteer: Volunteer) -> list[
                Voicemail.handled_at.is_(None), Voicemail.deleted_at.is_(None),
                Voicemail.status == "completed", Voicemail.duration_seconds > 0,
                Voicemail.claimed_volunteer_id.is_(None)
-               | (Voicemail.claimed_volunteer_id == volunteer_id))
+               | (Voicemail.claimed_volunteer_id == volunteer_id)
+               | _held_by_listeners(Voicemail.claimed_volunteer_id, chapter))
         .order_by(Voicemail.created_at, Voicemail.id)))
 
 
@@ -195,6 +205,7 @@ def _callbacks(session: Session, chapter: Chapter, volunteer: Volunteer
                CallbackRequest.kind == FollowUpKind.CALLBACK,
                CallbackRequest.status == FollowUpStatus.OPEN,
                CallbackRequest.claimed_volunteer_id.is_(None)
-               | (CallbackRequest.claimed_volunteer_id == volunteer_id),
+               | (CallbackRequest.claimed_volunteer_id == volunteer_id)
+               | _held_by_listeners(CallbackRequest.claimed_volunteer_id, chapter),
                ~in_progress)
         .order_by(CallbackRequest.requested_at, CallbackRequest.id)))

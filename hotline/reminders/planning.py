@@ -10,21 +10,20 @@ existed: a reminder of a shift not yet started goes late rather than never.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from hotline.reminders.digests import digest_key, next_digest
-from hotline.reminders.shifts import SLOT, plan_key, slot_of
+from hotline.reminders.shifts import CATCH_UP, SLOT, plan_key, slot_of
 from hotline.roster.models import Chapter
 from hotline.work import kinds
 from hotline.work.models import ScheduledTask
 from hotline.work.schedule import schedule
 
 Wanted = dict[str, tuple[str, int, datetime]]      # key -> (kind, chapter id, due)
-CATCH_UP = timedelta(hours=12)      # how far back a missed planning slot is still planned
 
 
 def wanted(chapters: list[tuple[int, str]], now: datetime) -> Wanted:

@@ -22,7 +22,7 @@ from hotline.roster.models import Chapter, ShiftReminder, Volunteer
 from hotline.texts.models import OutboundText
 from hotline.texts.outbox import queue_text
 from hotline.work import kinds
-from hotline.work.models import ScheduledTask
+from hotline.work.models import ScheduledTask, TaskStatus
 from hotline.work.schedule import reschedule, schedule
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ CONFIRMABLE_AFTER_START = timedelta(hours=1)
 _EDGE = timedelta(minutes=1)   # look this far before a window: a stretch already running
 #                                there is not a shift starting in it
 _LONGEST = timedelta(hours=24)   # how far a reminder looks for the end of the shift
+CATCH_UP = timedelta(hours=12)   # how far back a missed planning slot is still planned
 
 
 def slot_of(at: datetime) -> datetime:
@@ -112,9 +113,16 @@ def shift_unconfirmed(session: Session, runtime: Runtime, task: ScheduledTask) -
     if chapter.reminder_hours:
         # The last reminder went late (its slot was missed while nothing ran) or has not
         # gone yet: the volunteer gets their half hour to answer it first.
+        hours = min(chapter.reminder_hours)
         last = session.scalar(select(OutboundText.not_before).where(
-            OutboundText.key == f"reminder-{reminder.id}-{min(chapter.reminder_hours)}h"))
-        answer_by = (last or now) + AFTER_LAST_REMINDER
+            OutboundText.key == f"reminder-{reminder.id}-{hours}h"))
+        slot = slot_of(at - timedelta(hours=hours))
+        planning = session.scalar(select(ScheduledTask.status).where(
+            ScheduledTask.key == plan_key(chapter.id, slot)))
+        coming = (planning in (TaskStatus.PENDING, TaskStatus.RUNNING)
+                  or (planning is None and slot >= slot_of(now) - CATCH_UP))
+        # Not sent and not about to be (planned without it, or beyond the catch-up): now.
+        answer_by = (last or now) + AFTER_LAST_REMINDER if last or coming else now
         if now < answer_by < at:
             reschedule(session, task, answer_by, now)
             return

@@ -205,6 +205,9 @@ def approve_swap(session: Session, swap_id: int, *, now: datetime) -> models.Swa
     offerer = session.get(models.Volunteer, row.offered_by_id)
     taker = session.get(models.Volunteer, row.taken_by_id) if row.taken_by_id else None
     assert chapter is not None and offerer is not None and taker is not None
+    if as_utc(row.end) <= as_utc(now, "now"):
+        raise RotaChangeError(N_("swap %(id)s was for a time that has passed: decline it"),
+                              id=row.id)
     # Checked again here: the taker may have become unavailable or inactive since taking it.
     _check_taker(session, taker, row.start, row.end)
     override = add_override(

@@ -93,7 +93,8 @@ def experiences_problem(value: object) -> Refusal | None:
     """Why a chapter's `experiences` menu cannot be offered, or None."""
     shape = Refusal(N_('experiences must list up to %(most)s tables like {key = '
                        '"loss-of-child", prompt = "if you have lost a child"}: key lower-case '
-                       'letters, digits and dashes, prompt 1 to 200 characters'), most=MAX_MENU)
+                       'letters, digits and dashes, prompt 1 to 200 characters on one line'),
+                     most=MAX_MENU)
     if not isinstance(value, list) or len(value) > MAX_MENU:
         return shape
     keys = []
@@ -101,7 +102,8 @@ def experiences_problem(value: object) -> Refusal | None:
         if (not isinstance(item, Mapping) or set(item) != {"key", "prompt"}
                 or not isinstance(item["key"], str) or not EXPERIENCE_KEY.fullmatch(item["key"])
                 or not isinstance(item["prompt"], str)
-                or not 1 <= len(item["prompt"].strip()) <= 200):
+                or not 1 <= len(item["prompt"].strip()) <= 200
+                or any(ord(c) < 32 or ord(c) == 127 for c in item["prompt"])):
             return shape
         keys.append(item["key"])
     if len(set(keys)) != len(keys):

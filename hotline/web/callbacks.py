@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from hotline.callbacks.inbox import FollowUpError, member_of
+from hotline.callbacks.inbox import FollowUpError, member_of, takers_of
 from hotline.callbacks.listing import (
     CancelError,
     State,
@@ -21,7 +21,6 @@ from hotline.callbacks.listing import (
     open_request,
 )
 from hotline.roster import models
-from hotline.roster.people import volunteers_of
 from hotline.web.access import coordinator_page, runtime
 from hotline.web.changes import Done, apply, reason
 from hotline.web.forms import ActionForm, AssignForm
@@ -36,10 +35,10 @@ def queue(chapter: models.Chapter) -> ResponseReturnValue:
     with runtime().sessions() as db:
         lines = list_callbacks(db, chapter_slug=chapter.slug, done_limit=DONE_SHOWN)
         attempts = attempts_of(db, [line.id for line in lines])
-        team = [v for v in volunteers_of(db, chapter.id) if v.active]
+        team = takers_of(db, chapter.id)
     sections = {state: [line for line in lines if line.state is state] for state in State}
     sections[State.DONE] = sorted(sections[State.DONE], key=lambda line: line.ended_at or
-                                  line.requested_at, reverse=True)[:DONE_SHOWN]
+                                  line.requested_at, reverse=True)
     return render_template("callbacks/queue.html", chapter=chapter, sections=sections,
                            attempts=attempts, team=team, State=State)
 

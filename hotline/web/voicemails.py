@@ -25,11 +25,11 @@ from hotline.callbacks.inbox import (
     list_voicemails,
     mark_handled,
     summary,
+    takers_of,
     voicemail_in,
 )
 from hotline.logs.models import Call, Voicemail
 from hotline.roster import models
-from hotline.roster.people import volunteers_of
 from hotline.telephony import TelephonyError
 from hotline.web.access import chapters_run_by, coordinator_page, runtime, staff_page, viewer
 from hotline.web.changes import Done, apply, reason
@@ -53,7 +53,7 @@ def inbox(chapter: models.Chapter) -> ResponseReturnValue:
     handled = _filter()
     with runtime().sessions() as db:
         lines = list_voicemails(db, [chapter.id], handled=handled)
-        team = [v for v in volunteers_of(db, chapter.id) if v.active]
+        team = takers_of(db, chapter.id)
     return render_template("voicemails/inbox.html", chapter=chapter, lines=lines,
                            teams={chapter.id: team}, show=request.args.get("show", "open"),
                            everywhere=False, limit=LIST_LIMIT)
@@ -67,7 +67,7 @@ def everywhere() -> ResponseReturnValue:
         chapters = chapters_run_by(db, viewer())
         ids = [c.id for c in chapters]
         lines = list_voicemails(db, ids, handled=handled) if ids else []
-        teams = {c.id: [v for v in volunteers_of(db, c.id) if v.active] for c in chapters}
+        teams = {c.id: takers_of(db, c.id) for c in chapters}
     return render_template("voicemails/inbox.html", chapter=None, lines=lines, teams=teams,
                            show=request.args.get("show", "open"), everywhere=True,
                            limit=LIST_LIMIT)

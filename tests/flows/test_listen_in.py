@@ -213,6 +213,14 @@ def test_a_trainee_takes_no_message_or_call_back_alone(make_runtime: RuntimeFact
     heard = " ".join(line.board.legs[called_in.sid].heard)
     assert "There are no messages and no call-backs waiting." in heard
     assert "No call-back is waiting for a volunteer now." in heard
+    # Given to the trainee before she was one: still anyone's but hers, and rung as such.
+    with line.runtime.transaction() as session:
+        tia = session.scalars(select(Volunteer).where(Volunteer.phone == TIA)).one()
+        session.execute(update(CallbackRequest).values(claimed_volunteer_id=tia.id))
+        session.execute(update(Voicemail).values(claimed_volunteer_id=tia.id))
+    ann_in = line.sim.call(ANN, HOTLINE, caller=presses(HANG_UP))
+    assert ("There is 1 message and 1 call-back waiting."
+            in " ".join(line.board.legs[ann_in.sid].heard))
     # The attempt, made later, rings Ann and not the trainee.
     began = line.board.now()
     line.board.phone(TIA, answers(after=1, talk_seconds=30))

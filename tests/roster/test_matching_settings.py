@@ -69,6 +69,8 @@ def test_languages_with_language_given_must_agree() -> None:
     ('languages = ["en-US", "es-US", "es-MX"]', "languages must name each language once"),
     ("experiences = [{key = \"Loss\", prompt = \"if\"}]", "experiences must list up to 9"),
     ("experiences = [{key = \"loss\"}]", "experiences must list up to 9"),
+    ('experiences = [{key = "loss", prompt = "if you lost\\nsomeone"}]',
+     "experiences must list up to 9"),
     ("experiences = [{key = \"loss\", prompt = \"a\"}, {key = \"loss\", prompt = \"b\"}]",
      "experiences must not repeat a key"),
     ("match_wait = 1", "match_wait must be 5 to 600 seconds"),

@@ -86,3 +86,11 @@ def test_an_unavailable_volunteer_cannot_take_a_swap(make_runtime: RuntimeFactor
         add_unavailability(session, ben, SHIFT_AT, SHIFT_AT + timedelta(hours=2), now=NOW)
     with pytest.raises(RotaChangeError, match="unavailable"):
         offer_and_take(runtime)
+
+
+def test_approval_refused_once_the_swaps_time_has_passed(make_runtime: RuntimeFactory) -> None:
+    runtime = setup(make_runtime)
+    swap_id = offer_and_take(runtime)
+    with runtime.transaction() as session, pytest.raises(
+            RotaChangeError, match=f"swap {swap_id} was for a time that has passed: decline it"):
+        approve_swap(session, swap_id, now=SHIFT_AT + timedelta(hours=2))

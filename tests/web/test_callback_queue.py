@@ -18,6 +18,7 @@ from hotline.logs.models import (
     FollowUpStatus,
 )
 from hotline.roster.changes import volunteer_by_phone
+from hotline.roster.store import chapter_by_slug
 from hotline.runtime import Runtime
 from hotline.work import kinds
 from hotline.work.models import ScheduledTask, TaskStatus
@@ -84,6 +85,24 @@ def test_giving_a_call_back_to_a_volunteer_of_the_chapter(
     post(client, f"{QUEUE}/{reference}/assign", {"volunteer": 0})
     assert request_of(seeded, reference).claimed_volunteer_id is None
     assert len(audit(seeded, "callback.assign")) == 2
+
+
+def test_a_trainee_of_a_listen_in_line_is_not_given_a_call_back(
+    seeded: Runtime, login: Callable[[str], FlaskClient],
+) -> None:
+    reference = owe_callback(seeded, "+16175550901")
+    with seeded.transaction() as db:
+        chapter_by_slug(db, "boston-grief").listen_in = True
+        ben = volunteer_by_phone(db, PEOPLE["ben"][3] or "")
+        ben.trainee = True
+        ben_id = ben.id
+    client = login("boston")
+    page = client.get(QUEUE).get_data(as_text=True)
+    assert f'<option value="{ben_id}">' not in card(page, reference)
+    refused = post(client, f"{QUEUE}/{reference}/assign", {"volunteer": ben_id})
+    assert "takes nothing alone" in client.get(
+        refused.headers["Location"]).get_data(as_text=True)
+    assert request_of(seeded, reference).claimed_volunteer_id is None
 
 
 def test_canceling_ends_it_calls_off_its_attempt_and_is_audited_as_the_cli_does(

@@ -111,16 +111,18 @@ def _timeline_page(call_id: int, ban_form: BanForm | None = None) -> ResponseRet
         note = read_note(db, rt.privacy, call_id)
     page = render_template("contacts/call.html", line=line, note=note, ordinal=ordinal,
                            outcomes=OUTCOME_LABELS, ban_form=ban_form or BanForm(formdata=None),
-                           action=ActionForm())
+                           action=ActionForm(), admin=who.role is Role.ADMIN)
     return (page, 400) if ban_form is not None else page
 
 
 @bp.post("/<int:call_id>/<any(ban, unban):what>")
 @staff_page
 def ban(call_id: int, what: str) -> ResponseReturnValue:
-    """Ban (or lift the ban on) the call's caller from its line: the number is decrypted
-    here, handed to the same functions as `hotline ban`, and never shown or logged."""
+    """Ban (or lift the ban on) the call's caller from its line, or (an admin) from every
+    line: the number is decrypted here, handed to the same functions as `hotline ban`, and
+    never shown or logged."""
     who, rt = viewer(), runtime()
+    admin = who.role is Role.ADMIN
     form = BanForm() if what == "ban" else ActionForm()
     with rt.sessions() as db:
         chapter_id = _chapter_of(db, who, call_id)
@@ -128,6 +130,9 @@ def ban(call_id: int, what: str) -> ResponseReturnValue:
         if isinstance(form, BanForm):
             return _timeline_page(call_id, ban_form=form)
         abort(400)
+    everywhere = isinstance(form, BanForm) and bool(form.everywhere.data)
+    if everywhere and not admin:
+        abort(403, _("Only an admin bans a caller from every line."))
     with rt.sessions() as db:
         if chapter_id is None:
             abort(400, _("This call reached no line: there is nothing to ban it from."))
@@ -135,22 +140,32 @@ def ban(call_id: int, what: str) -> ResponseReturnValue:
         if number is None:
             abort(400, _("This caller's number is no longer kept (withheld, or dropped after "
                          "the retention period): they cannot be banned from here."))
-        existing = find_ban(db, rt.privacy, number, chapter_id)
+        # The line's own ban; lifting, an admin lifts a ban on every line when that is it.
+        scope: int | None = None if everywhere else chapter_id
+        existing = find_ban(db, rt.privacy, number, scope)
+        if what == "unban" and existing is None and admin:
+            scope, existing = None, find_ban(db, rt.privacy, number, None)
     if what == "unban" and existing is None:
         flash(_("There is no ban on this caller for this line (a ban on every line is lifted "
-                "with hotline ban remove)."))
+                "by an admin, here or with hotline ban remove)."))
         return redirect(url_for("web.contacts.timeline", call_id=call_id))
 
     def change(db: Session, now: datetime) -> Done:
-        existing = find_ban(db, rt.privacy, number, chapter_id)
+        existing = find_ban(db, rt.privacy, number, scope)
         before = ban_summary(existing) if existing is not None else None
         if isinstance(form, BanForm):
-            added = add_ban(db, rt.privacy, number, chapter_id, form.reason.data or "")
+            added = add_ban(db, rt.privacy, number, scope, form.reason.data or "")
             return Done(f"ban {added.number_hint}", before, ban_summary(added))
-        remove_ban(db, rt.privacy, number, chapter_id)
+        remove_ban(db, rt.privacy, number, scope)
         return Done(f"ban {existing.number_hint if existing else ''}", before, None)
 
     apply("ban.add" if what == "ban" else "ban.remove", chapter_id, change)
-    flash(_("Banned: this caller's calls to this line are rejected before they are answered.")
-          if what == "ban" else _("Ban lifted: this caller can reach this line again."))
+    if what == "ban":
+        flash(_("Banned: this caller's calls to every line are rejected before they are "
+                "answered.") if scope is None else
+              _("Banned: this caller's calls to this line are rejected before they are "
+                "answered."))
+    else:
+        flash(_("Ban lifted: this caller can reach every line again.") if scope is None else
+              _("Ban lifted: this caller can reach this line again."))
     return redirect(url_for("web.contacts.timeline", call_id=call_id))

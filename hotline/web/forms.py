@@ -272,7 +272,8 @@ class LogFilterForm(FlaskForm):
 class BanForm(FlaskForm):
     reason = StringField(_l("Reason for the ban (other coordinators see it)"),
                          validators=[DataRequired(), Length(max=500)])
-    submit = SubmitField(_l("Ban this caller from this line"))
+    everywhere = BooleanField(_l("From every line, not only this one (admins)"))
+    submit = SubmitField(_l("Ban this caller"))
 
     def validate_reason(self, field: StringField) -> None:
         from wtforms.validators import ValidationError

@@ -29,12 +29,12 @@ def boston_call(runtime: Runtime, caller: str | None = CALLER) -> tuple[int, int
                         caller=caller), boston
 
 
-def ban_post(client: FlaskClient, call_id: int, what: str = "ban", reason: str = "abusive"
-             ) -> tuple[int, str]:
+def ban_post(client: FlaskClient, call_id: int, what: str = "ban", reason: str = "abusive",
+             **extra: str) -> tuple[int, str]:
     page = client.get(f"/contacts/{call_id}")
     token = csrf(page.data) if page.status_code == 200 else csrf(client.get("/account").data)
     response = client.post(f"/contacts/{call_id}/{what}",
-                           data={"csrf_token": token, "reason": reason})
+                           data={"csrf_token": token, "reason": reason, **extra})
     return response.status_code, response.data.decode()
 
 
@@ -43,7 +43,8 @@ def test_a_coordinator_bans_a_caller_from_the_record_without_seeing_the_number(
     call_id, boston = boston_call(seeded)
     client = login("boston")
     page = client.get(f"/contacts/{call_id}").data.decode()
-    assert "Ban this caller from this line" in page and "6175550199" not in page
+    assert "Ban this caller" in page and "6175550199" not in page
+    assert "From every line" not in page                # an admin's choice only
     status, _page = ban_post(client, call_id, reason="threats to volunteers")
     assert status == 302
     with seeded.sessions() as db:
@@ -57,7 +58,7 @@ def test_a_coordinator_bans_a_caller_from_the_record_without_seeing_the_number(
         "ban.add", "web:coord@example.org", "ban ***0199")
     assert entry.after["number"] == "***0199" and "6175550199" not in repr(entry.after)
     shown = client.get(f"/contacts/{call_id}").data.decode()
-    assert "banned from this line" in shown and "Lift the ban on this line" in shown
+    assert "banned from this line" in shown and "Lift the ban" in shown
     assert "6175550199" not in shown
 
     status, _page = ban_post(client, call_id, what="unban")
@@ -89,3 +90,29 @@ def test_a_ban_needs_a_reason_the_callers_line_and_a_kept_number(
     with seeded.sessions() as db:
         assert not [e for e in entries_for(db, None) if e.action.startswith("ban.")]
     assert ban_post(login("admin"), call_id)[0] == 302                  # an admin may too
+
+
+def test_an_admin_bans_a_caller_from_every_line_and_lifts_it(
+        login: Login, seeded: Runtime) -> None:
+    call_id, boston = boston_call(seeded)
+    # A coordinator may not: refused, nothing banned.
+    assert ban_post(login("boston"), call_id, everywhere="y")[0] == 403
+    admin = login("admin")
+    assert "From every line, not only this one (admins)" in admin.get(
+        f"/contacts/{call_id}").data.decode()
+    assert ban_post(admin, call_id, reason="calls every line", everywhere="y")[0] == 302
+    with seeded.sessions() as db:
+        (ban,) = db.scalars(select(Ban)).all()
+        chicago = chapter_by_slug(db, "chicago-recovery").id
+        assert ban.chapter_id is None and is_banned(db, seeded.privacy, CALLER, chicago)
+    # Boston's coordinator sees the ban, and cannot lift one on every line.
+    coordinator = login("boston")
+    assert "banned from this line" in coordinator.get(f"/contacts/{call_id}").data.decode()
+    ban_post(coordinator, call_id, what="unban")
+    with seeded.sessions() as db:
+        assert db.scalars(select(Ban)).all() != []
+    assert ban_post(admin, call_id, what="unban")[0] == 302
+    with seeded.sessions() as db:
+        assert db.scalars(select(Ban)).all() == []
+        actions = [e.action for e in entries_for(db, [boston]) if e.action.startswith("ban.")]
+    assert sorted(actions) == ["ban.add", "ban.remove"]

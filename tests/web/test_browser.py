@@ -267,7 +267,7 @@ def test_forms_with_errors_and_pages_behind_links_pass_axe(live: Live) -> None:
         boston.open(f"/chapters/boston-grief/rota/shifts/{shift}")
         boston.open(f"/chapters/boston-grief/rota/overrides/{override}")
         boston.open(f"/contacts/{call}")
-        refused_form(boston, f"/contacts/{call}", "Ban this caller from this line")
+        refused_form(boston, f"/contacts/{call}", "Ban this caller")
         refused_form(ann_page, f"/me/calls/{call}/note", "Save note")
         refused_form(boston, "/contacts", "Show calls", {"From (the line's own date)": "2026-03-09",
                                                          "Until (that day included)": "2026-03-01"})

@@ -197,9 +197,7 @@ def _phone_book(session: Session, scenario: Scenario, at: datetime) -> dict[str,
 
 
 def _first_rung(session: Session, hotline_number: str, at: datetime) -> str | None:
-    from hotline.roster.oncall import on_call
-    from hotline.roster.store import load_rota
-    from hotline.roster.trainees import without_trainees
+    from hotline.roster.trainees import offered_waves
 
     chapter_id = session.scalar(
         select(ChapterNumber.chapter_id).where(ChapterNumber.number == hotline_number)
@@ -207,9 +205,7 @@ def _first_rung(session: Session, hotline_number: str, at: datetime) -> str | No
     if chapter_id is None:
         return None
     # A listen_in chapter's trainees are never offered the caller: never rung first.
-    waves = without_trainees(session, chapter_id, on_call(load_rota(session, chapter_id, at),
-                                                          at).waves)
-    for wave in waves:
+    for wave in offered_waves(session, chapter_id, at):
         for volunteer in wave.volunteers:
             return volunteer.phone
     return None

@@ -18,9 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.callbacks.requests import new_reference, request_followup
 from hotline.logs.models import Call, CallbackRequest, FollowUpKind, FollowUpStatus, Voicemail
 from hotline.roster.models import Chapter, ChapterMember, Volunteer
-from hotline.roster.oncall import on_call
-from hotline.roster.store import load_rota
-from hotline.roster.trainees import without_trainees
+from hotline.roster.trainees import offered_waves
 from hotline.texts.outbox import queue_text
 from hotline.work import kinds
 from hotline.work.models import ScheduledTask
@@ -33,8 +31,7 @@ if TYPE_CHECKING:
 def on_call_now(session: Session, chapter: Chapter, now: datetime) -> list[int]:
     """The volunteers of the first tier with anyone on call now (ids); a listen_in
     chapter's trainees are not among them (they take nothing alone)."""
-    waves = without_trainees(session, chapter.id,
-                             on_call(load_rota(session, chapter.id, now), now).waves)
+    waves = offered_waves(session, chapter.id, now)
     return [v.id for v in waves[0].volunteers] if waves else []
 
 

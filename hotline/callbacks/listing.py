@@ -78,14 +78,13 @@ def list_callbacks(session: Session, *, chapter_slug: str | None = None,
              .outerjoin(Volunteer, Volunteer.id == CallbackRequest.claimed_volunteer_id))
     if chapter_slug is not None:
         query = query.where(Chapter.slug == chapter_slug)
-    if State.DONE not in states:
-        query = query.where(CallbackRequest.status == FollowUpStatus.OPEN)
-    found = list(session.execute(query.where(CallbackRequest.status == FollowUpStatus.OPEN)
-                                 if done_limit is not None else query))
-    if done_limit is not None and State.DONE in states:
-        ended = func.coalesce(CallbackRequest.ended_at, CallbackRequest.requested_at)
+    ended = State.DONE in states
+    open_only = query.where(CallbackRequest.status == FollowUpStatus.OPEN)
+    found = list(session.execute(query if ended and done_limit is None else open_only))
+    if ended and done_limit is not None:
+        ended_at = func.coalesce(CallbackRequest.ended_at, CallbackRequest.requested_at)
         found += session.execute(query.where(CallbackRequest.status != FollowUpStatus.OPEN)
-                                 .order_by(ended.desc(), CallbackRequest.id.desc())
+                                 .order_by(ended_at.desc(), CallbackRequest.id.desc())
                                  .limit(done_limit))
     found.sort(key=lambda row: (row[0].requested_at, row[0].id))
     lines = []

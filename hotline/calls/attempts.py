@@ -23,7 +23,7 @@ from hotline.callbacks.hours import is_open, next_open
 from hotline.callbacks.requests import attempt_ended, still_owed
 from hotline.calls import line, urls
 from hotline.calls.decisions import Connect, speech_of
-from hotline.calls.planning import offer_plan, plan_to_json, traits_of
+from hotline.calls.planning import plan_to_json, traits_of
 from hotline.logs import lifecycle, records
 from hotline.logs.models import (
     AttemptResult,
@@ -38,7 +38,7 @@ from hotline.roster.models import Chapter, Volunteer
 from hotline.roster.oncall import Wave
 from hotline.roster.rules import Tier
 from hotline.roster.store import load_rota
-from hotline.roster.trainees import mentored
+from hotline.roster.trainees import mentored, offered_waves
 from hotline.runtime import Runtime
 from hotline.telephony import OutboundCall, TelephonyError
 from hotline.texts.checkins import send_checkin_text
@@ -93,7 +93,7 @@ def _open_attempt(session: Session, request: CallbackRequest, origin: Call, chap
         volunteer = load_rota(session, chapter.id, now).volunteer_index.get(holder.id)
         waves = (Wave(Tier.PRIMARY, (volunteer,)),) if volunteer and volunteer.ringable else ()
     else:
-        waves = offer_plan(session, chapter.id, now)[:1]  # who is on call now, first tier
+        waves = offered_waves(session, chapter.id, now)[:1]  # on call now, first tier
     matching = has_menus(chapter.language, chapter.languages, chapter.experiences)
     attempt = Call(
         call_sid="CB" + uuid.uuid4().hex,

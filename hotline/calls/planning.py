@@ -17,7 +17,7 @@ from hotline.roster.models import Volunteer
 from hotline.roster.oncall import Wave, on_call
 from hotline.roster.overflow import overflow_waves
 from hotline.roster.store import load_rota
-from hotline.roster.trainees import without_trainees
+from hotline.roster.trainees import offered_waves
 
 
 def plan_for(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
@@ -25,18 +25,12 @@ def plan_for(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...
     return on_call(load_rota(session, chapter_id, at), at).waves
 
 
-def offer_plan(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
-    """Who may be offered a caller of the chapter at `at`, by tier: its plan without the
-    trainees of a listen_in chapter (a call-back's plan; each chapter's part of a call's)."""
-    return without_trainees(session, chapter_id, plan_for(session, chapter_id, at))
-
-
 def plan_with_overflow(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
     """A caller's plan: the chapter's own waves, then its overflow chapters' waves
     (hotline.roster.overflow), all as the rota stands at `at`; a listen_in chapter's
     trainees left out of its waves (hotline.roster.trainees)."""
     return overflow_waves(session, chapter_id, at,
-                          lambda other, when: offer_plan(session, other, when))
+                          lambda other, when: offered_waves(session, other, when))
 
 
 def plan_to_json(

@@ -7,12 +7,14 @@ one test (`mentored`) for what a volunteer may take alone (TAKE, the dial-in men
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.roster.models import Chapter, Volunteer
-from hotline.roster.oncall import Wave
+from hotline.roster.oncall import Wave, on_call
+from hotline.roster.store import load_rota
 
 
 def without_trainees(session: Session, chapter_id: int, waves: Sequence[Wave]
@@ -27,6 +29,14 @@ def without_trainees(session: Session, chapter_id: int, waves: Sequence[Wave]
                  wave.chapter)
             for wave in waves)
     return tuple(wave for wave in kept if wave.volunteers)
+
+
+def offered_waves(session: Session, chapter_id: int, at: datetime) -> tuple[Wave, ...]:
+    """Who may be offered a caller of the chapter at `at`, by tier: who is on call then,
+    without the trainees of a listen_in chapter (a call's plan per chapter, a call-back's,
+    the alerts, drills)."""
+    return without_trainees(session, chapter_id,
+                            on_call(load_rota(session, chapter_id, at), at).waves)
 
 
 def mentored(chapter: Chapter, volunteer: Volunteer) -> bool:
